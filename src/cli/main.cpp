@@ -1,0 +1,18 @@
+// genesys-bulk: Genesys Cloud bulk exports into your own stores.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"genesys-bulk: Genesys Cloud bulk exports into your own stores, exactly once", "genesys-bulk"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "genesys-bulk 0.1.0");
+  int exit_code = 0;
+  gb::cli::add_simulate_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

@@ -1,0 +1,24 @@
+#pragma once
+// The one place that decides what an HTTP outcome means.
+#include <chrono>
+#include <optional>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "http/transport.hpp"
+
+namespace gb::http {
+
+bool is_success(int status);
+bool is_transient_status(int status);  // 429, 502, 503, 504 (and 408)
+
+// Retry-After in seconds (an HTTP date is also accepted), else
+// inin-ratelimit-reset on a 429; nullopt when neither is present or valid.
+std::optional<std::chrono::milliseconds> retry_after(const Response& response);
+
+// Turns a non-2xx Response into an Error: kTransient for transient statuses
+// (with retry_after filled), kUnauthorized for 401, kPermanent otherwise.
+// The message includes the API's error "code"/"message" when the body has them.
+Error error_from_response(const Response& response, std::string_view what);
+
+}  // namespace gb::http

@@ -1,0 +1,57 @@
+#pragma once
+// The HTTP seam. Cross-cutting behaviour (bearer token, rate budget, circuit
+// breaker) is added by decorators of this one interface; retries are the
+// job of resilience/retry_loop around whole calls.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace gb::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive lookup of the first header with this name.
+std::optional<std::string_view> find_header(const Headers& headers, std::string_view name);
+
+struct Request {
+  std::string method = "GET";
+  std::string url;  // absolute
+  Headers headers;
+  std::string body;
+  std::chrono::milliseconds timeout{0};  // whole-request limit; 0 = transport default
+};
+
+// Receives a 2xx body as it streams in. Return false to abort the transfer
+// (the call then fails with a permanent error carrying `abort_reason`).
+using BodySink = std::function<bool(std::string_view bytes)>;
+
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;  // empty when a 2xx body went to a BodySink
+  std::uint64_t body_bytes = 0;  // decoded bytes received, whether buffered or streamed
+  std::string correlation_id;    // ININ-Correlation-Id, kept for diagnostics
+
+  std::optional<std::string_view> header(std::string_view name) const { return find_header(headers, name); }
+};
+
+// Thread-safe. send() returns a Response for ANY HTTP status (the caller
+// classifies it with classify()); an Error only when no complete response
+// arrived: connection failure, timeout, truncated or oversized body (all
+// transient except oversize and aborts, which are permanent).
+// With a sink, a 2xx body is streamed to it and not kept; any other status
+// keeps its (size-capped) body in Response::body.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Result<Response> send(const Request& request, const BodySink* sink = nullptr) = 0;
+};
+
+}  // namespace gb::http

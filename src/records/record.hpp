@@ -1,0 +1,41 @@
+#pragma once
+// One record of an export: its key and its raw JSON bytes, exactly as received.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gb::records {
+
+struct Record {
+  std::uint64_t ordinal = 0;  // position in its chunk or page, from 0
+  std::string key;            // conversationId, userId or id
+  std::string raw;            // the element's bytes, unmodified
+};
+
+// A record that could not be accepted; it is kept, never dropped.
+struct Quarantined {
+  std::uint64_t ordinal = 0;
+  std::string reason;  // e.g. "invalid UTF-8 in a string", "no key field \"id\""
+  std::string raw;     // the element's bytes, unmodified (may be invalid UTF-8)
+};
+
+// What a parser hands to a sink at a time. Bounded in size by the producer.
+struct RecordBatch {
+  std::vector<Record> records;
+  std::vector<Quarantined> quarantined;
+  std::uint64_t raw_bytes = 0;  // sum of raw sizes, for progress and flushing
+
+  bool empty() const { return records.empty() && quarantined.empty(); }
+  void clear() {
+    records.clear();
+    quarantined.clear();
+    raw_bytes = 0;
+  }
+};
+
+// The field that carries a record's key, by export type.
+enum class KeyField { kConversationId, kUserId, kId };
+std::string_view key_field_name(KeyField field);
+
+}  // namespace gb::records

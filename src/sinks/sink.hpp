@@ -1,0 +1,93 @@
+#pragma once
+// The store. Delivery contract: downloads are at-least-once (retries, reruns,
+// redeliveries), so landing must be idempotent: a chunk lands wholly, with its
+// ledger row, in ONE transaction, or not at all; landing a chunk that has
+// already landed changes nothing. Together that gives each record exactly
+// once in the store. Implemented for SQLite here; PostgreSQL, S3 (with a state
+// store) and files implement the same interface later.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "records/record.hpp"
+
+namespace gb::sinks {
+
+struct JobInfo {
+  std::string job_id;
+  std::string type;   // conversations, users, bulk:<jobType>
+  std::string state;  // last state seen from the API
+  std::string error;  // why it failed, if it did
+  std::int64_t expected_chunks = -1;  // -1 while unknown
+};
+
+struct ChunkRef {
+  std::string job_id;
+  std::string chunk_id;  // the API's chunk id, or the page number as %06d
+};
+
+// Produces a chunk's records in bounded batches, so a huge chunk can be
+// landed without holding it in memory. next() fills `batch` (after clearing it)
+// and returns false when there is nothing more; an Error aborts the landing.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual Result<bool> next(records::RecordBatch& batch) = 0;
+};
+
+struct LandResult {
+  bool already_landed = false;  // true: nothing was written
+  std::uint64_t records = 0;
+  std::uint64_t quarantined = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct ChunkStatus {
+  std::string chunk_id;
+  std::string state;  // landed | failed
+  std::uint64_t records = 0;
+  std::uint64_t quarantined = 0;
+  std::uint64_t bytes = 0;
+  int attempts = 0;
+  std::string error;
+  std::string updated_at;  // ISO 8601 UTC
+};
+
+struct JobStatus {
+  JobInfo job;
+  std::vector<ChunkStatus> chunks;
+  std::string updated_at;
+};
+
+// Thread-safe: calls may come from several threads; an implementation may
+// serialise them. All methods return errors as values (kInternal for the
+// store's own failures).
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  // Inserts or updates the job's row.
+  virtual Status upsert_job(const JobInfo& job) = 0;
+
+  // Chunk ids of the job already landed (to skip on a rerun).
+  virtual Result<std::vector<std::string>> landed_chunks(const std::string& job_id) = 0;
+
+  // Lands every batch `source` produces plus the chunk's ledger row
+  // (state=landed, counts, attempts) in one transaction. If the chunk has
+  // already landed, returns already_landed without reading `source`.
+  // On any error nothing of the chunk is visible.
+  virtual Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts) = 0;
+
+  // Records that a chunk could not be landed (state=failed, attempts, error),
+  // unless it has landed already.
+  virtual Status mark_failed(const ChunkRef& chunk, int attempts, const std::string& error) = 0;
+
+  // Jobs (all, or one) with their chunks, for `status`.
+  virtual Result<std::vector<JobStatus>> status(const std::optional<std::string>& job_id) = 0;
+};
+
+}  // namespace gb::sinks
