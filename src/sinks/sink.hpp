@@ -23,6 +23,11 @@ struct JobInfo {
   std::string state;  // last state seen from the API
   std::string error;  // why it failed, if it did
   std::int64_t expected_chunks = -1;  // -1 while unknown
+  // Added for the pipeline: a hash of (type, query) so that a rerun of the
+  // same export without --job-id adopts the unfinished job instead of creating
+  // another. Empty when the job was named by the user. Stored and returned
+  // as is (upsert_job keeps the stored value when this one is empty).
+  std::string query_hash;
 };
 
 struct ChunkRef {
@@ -88,6 +93,24 @@ class Sink {
 
   // Jobs (all, or one) with their chunks, for `status`.
   virtual Result<std::vector<JobStatus>> status(const std::optional<std::string>& job_id) = 0;
+
+  // Added for the pipeline: the most recently updated job with this type and
+  // query_hash whose state is not one of `final_states`, if any. The default
+  // scans status(); an implementation may answer with one indexed query.
+  virtual Result<std::optional<JobInfo>> find_unfinished_job(const std::string& type, const std::string& query_hash,
+                                                             const std::vector<std::string>& final_states) {
+    auto all = status(std::nullopt);
+    if (!all.ok()) return std::move(all).error();
+    const JobStatus* best = nullptr;
+    for (const auto& js : *all) {
+      if (js.job.type != type || js.job.query_hash != query_hash || query_hash.empty()) continue;
+      bool final = false;
+      for (const auto& s : final_states) final = final || js.job.state == s;
+      if (!final && (best == nullptr || js.updated_at > best->updated_at)) best = &js;
+    }
+    if (best == nullptr) return std::optional<JobInfo>{};
+    return std::optional<JobInfo>{best->job};
+  }
 };
 
 }  // namespace gb::sinks
