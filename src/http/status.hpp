@@ -15,6 +15,10 @@ bool is_transient_status(int status);  // 429, 502, 503, 504 (and 408)
 // Retry-After in seconds (an HTTP date is also accepted), else
 // inin-ratelimit-reset on a 429; nullopt when neither is present or valid.
 std::optional<std::chrono::milliseconds> retry_after(const Response& response);
+// The same, with the wall-clock time to measure an HTTP-date against when the
+// response has no Date header (the server's Date is preferred: no clock skew).
+std::optional<std::chrono::milliseconds> retry_after(const Response& response,
+                                                     std::chrono::system_clock::time_point now);
 
 // Turns a non-2xx Response into an Error: kTransient for transient statuses
 // (with retry_after filled), kUnauthorized for 401, kPermanent otherwise.

@@ -1,0 +1,231 @@
+#include "http/curl_transport.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <stdexcept>
+
+#include "http/detail/curl_handles.hpp"
+#include "http/status.hpp"
+
+namespace gb::http {
+namespace {
+
+// Bounds on what a server may send us besides the body.
+constexpr std::size_t kMaxHeaders = 200;
+constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+
+// Everything one transfer's callbacks need; lives on send()'s stack.
+struct Transfer {
+  const CurlSettings* settings = nullptr;
+  const BodySink* sink = nullptr;
+  Response response;
+  std::size_t header_bytes = 0;
+  bool headers_too_large = false;
+  bool body_too_large = false;
+  bool sink_aborted = false;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+// Called once per header line, for every response curl reads (interim 1xx
+// ones included): a status line starts a fresh set of headers.
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  const std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    t->response.headers.clear();
+    t->header_bytes = 0;
+    const auto space = line.find(' ');
+    int status = 0;
+    if (space != std::string_view::npos && line.size() >= space + 4) {
+      std::from_chars(line.data() + space + 1, line.data() + space + 4, status);
+    }
+    t->response.status = status;
+    return n;
+  }
+  t->header_bytes += n;
+  if (t->header_bytes > kMaxHeaderBytes || t->response.headers.size() >= kMaxHeaders) {
+    t->headers_too_large = true;
+    return 0;  // aborts the transfer
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return n;  // blank line ending the block, or junk
+  t->response.headers.emplace_back(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+  return n;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  const std::string_view bytes(data, n);
+  t->response.body_bytes += n;
+  if (t->sink != nullptr && is_success(t->response.status)) {
+    if (t->response.body_bytes > t->settings->max_streamed_body_bytes) {
+      t->body_too_large = true;
+      return 0;
+    }
+    if (!(*t->sink)(bytes)) {
+      t->sink_aborted = true;
+      return 0;
+    }
+    return n;
+  }
+  if (t->response.body_bytes > t->settings->max_buffered_body_bytes) {
+    t->body_too_large = true;
+    return 0;
+  }
+  t->response.body.append(bytes);
+  return n;
+}
+
+bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// The URL without its query, for error messages (cursors are long and useless there).
+std::string url_for_message(std::string_view url) { return std::string(url.substr(0, url.find('?'))); }
+
+template <class T>
+void set(CURL* h, CURLoption option, T value) {
+  // Setting an option only fails for an unknown option or out of memory:
+  // both are bugs or a broken process, not a per-request outcome.
+  if (curl_easy_setopt(h, option, value) != CURLE_OK) {
+    throw std::runtime_error(fmt::format("curl_easy_setopt({}) failed", static_cast<int>(option)));
+  }
+}
+
+}  // namespace
+
+struct CurlTransport::Handle {
+  detail::EasyHandle easy;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+CurlTransport::CurlTransport(CurlSettings settings) : settings_(std::move(settings)) {
+  detail::ensure_curl_global_init();
+}
+
+CurlTransport::~CurlTransport() = default;
+
+std::unique_ptr<CurlTransport::Handle> CurlTransport::borrow() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto handle = std::move(idle_.back());
+      idle_.pop_back();
+      return handle;
+    }
+  }
+  auto handle = std::make_unique<Handle>();
+  handle->easy.reset(curl_easy_init());
+  if (!handle->easy) throw std::runtime_error("curl_easy_init failed");
+  return handle;
+}
+
+void CurlTransport::give_back(std::unique_ptr<Handle> handle) {
+  // Reset drops this request's options but keeps live connections and the
+  // DNS cache, which is the point of pooling.
+  curl_easy_reset(handle->easy.get());
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < settings_.max_idle_handles) idle_.push_back(std::move(handle));
+}
+
+Result<Response> CurlTransport::send(const Request& request, const BodySink* sink) {
+  const std::string what = fmt::format("{} {}", request.method, url_for_message(request.url));
+  if (has_line_break(request.method) || has_line_break(request.url)) return invalid_input(what + ": line break in request");
+  detail::SlistHandle headers;
+  for (const auto& [name, value] : request.headers) {
+    if (name.empty() || has_line_break(name) || has_line_break(value) || name.find(':') != std::string::npos) {
+      return invalid_input(what + ": malformed request header");
+    }
+    const std::string line = value.empty() ? name + ";" : name + ": " + value;  // "X;" sends an empty header
+    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
+    if (grown == nullptr) return internal_error(what + ": out of memory");
+    headers.release();
+    headers.reset(grown);
+  }
+  // No "Expect: 100-continue" round trip for bodies.
+  if (curl_slist* grown = curl_slist_append(headers.get(), "Expect:"); grown != nullptr) {
+    headers.release();
+    headers.reset(grown);
+  }
+
+  auto handle = borrow();
+  CURL* h = handle->easy.get();
+  Transfer transfer;
+  transfer.settings = &settings_;
+  transfer.sink = sink;
+  handle->error_buffer[0] = '\0';
+
+  set(h, CURLOPT_URL, request.url.c_str());
+  set(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  set(h, CURLOPT_FOLLOWLOCATION, 0L);
+  set(h, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
+  set(h, CURLOPT_ERRORBUFFER, handle->error_buffer);
+  set(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  set(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!settings_.ca_file.empty()) set(h, CURLOPT_CAINFO, settings_.ca_file.c_str());
+  set(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode (gzip, deflate, ...)
+  set(h, CURLOPT_USERAGENT, settings_.user_agent.c_str());
+  set(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  set(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
+  set(h, CURLOPT_LOW_SPEED_LIMIT, settings_.low_speed_limit);
+  set(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(settings_.low_speed_time.count()));
+  const auto timeout = request.timeout.count() > 0 ? request.timeout : settings_.default_timeout;
+  set(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  set(h, CURLOPT_HTTPHEADER, headers.get());
+  set(h, CURLOPT_HEADERFUNCTION, &on_header);
+  set(h, CURLOPT_HEADERDATA, &transfer);
+  set(h, CURLOPT_WRITEFUNCTION, &on_body);
+  set(h, CURLOPT_WRITEDATA, &transfer);
+
+  if (request.method == "GET") {
+    set(h, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    set(h, CURLOPT_NOBODY, 1L);
+  } else {
+    if (request.method != "POST") set(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method == "POST" || !request.body.empty()) {
+      // The body outlives perform(): no copy needed.
+      set(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      set(h, CURLOPT_POSTFIELDS, request.body.c_str());
+    }
+  }
+
+  const CURLcode code = curl_easy_perform(h);
+  const std::string curl_detail = handle->error_buffer;
+  give_back(std::move(handle));
+
+  Response& response = transfer.response;
+  if (auto id = response.header("ININ-Correlation-Id")) response.correlation_id = std::string(*id);
+
+  if (code != CURLE_OK) {
+    Error error;
+    if (transfer.body_too_large) {
+      const auto cap = sink != nullptr && is_success(response.status) ? settings_.max_streamed_body_bytes
+                                                                       : settings_.max_buffered_body_bytes;
+      error = permanent_error(fmt::format("{}: response too large (over {} bytes)", what, cap));
+    } else if (transfer.headers_too_large) {
+      error = permanent_error(what + ": response headers too large");
+    } else if (transfer.sink_aborted) {
+      error = permanent_error(what + ": download aborted by the receiver");
+    } else {
+      error = detail::error_from_curl(code, curl_detail, what);
+      if (code == CURLE_PARTIAL_FILE || (response.status != 0 && error.transient())) {
+        error.message += fmt::format(" after {} body bytes: truncated response", response.body_bytes);
+      }
+    }
+    error.http_status = response.status;
+    error.correlation_id = response.correlation_id;
+    return error;
+  }
+  if (sink != nullptr && is_success(response.status)) response.body.clear();
+  return std::move(response);
+}
+
+}  // namespace gb::http

@@ -1,0 +1,49 @@
+#include "http/rate_limited_transport.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "http/status.hpp"
+
+namespace gb::http {
+namespace {
+
+std::optional<std::int64_t> header_int(const Response& response, std::string_view name) {
+  auto value = response.header(name);
+  if (!value) return std::nullopt;
+  std::int64_t out = 0;
+  const auto* end = value->data() + value->size();
+  auto [p, ec] = std::from_chars(value->data(), end, out);
+  if (ec != std::errc() || p != end) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+resilience::RateSignal rate_signal(const Response& response) {
+  resilience::RateSignal signal;
+  const auto allowed = header_int(response, "inin-ratelimit-allowed");
+  const auto count = header_int(response, "inin-ratelimit-count");
+  if (allowed && count) signal.remaining = std::max<std::int64_t>(0, *allowed - *count);
+  if (auto remaining = header_int(response, "X-RateLimit-Remaining")) {
+    const std::int64_t r = std::max<std::int64_t>(0, *remaining);
+    signal.remaining = signal.remaining ? std::min(*signal.remaining, r) : r;
+  }
+  if (auto reset = header_int(response, "inin-ratelimit-reset"); reset && *reset >= 0) {
+    signal.reset = std::chrono::seconds(*reset);
+  }
+  if (response.status == 429) {
+    signal.remaining = 0;
+    if (auto wait = retry_after(response)) signal.reset = *wait;
+  }
+  return signal;
+}
+
+Result<Response> RateLimitedTransport::send(const Request& request, const BodySink* sink) {
+  budget_.acquire();
+  auto result = inner_.send(request, sink);
+  if (result.ok()) budget_.observe(rate_signal(*result));
+  return result;
+}
+
+}  // namespace gb::http
