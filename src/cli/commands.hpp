@@ -4,7 +4,11 @@
 
 namespace gb::cli {
 
-// Each returns nothing; the subcommand's callback sets `exit_code`.
+// Each returns nothing; the subcommand's callback sets `exit_code`
+// (0 ok, 1 failed, 2 bad input or configuration).
 void add_simulate_command(CLI::App& app, int& exit_code);
+void add_export_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
+void add_demo_command(CLI::App& app, int& exit_code);
 
 }  // namespace gb::cli

@@ -8,6 +8,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "genesys-bulk 0.1.0");
   int exit_code = 0;
+  gb::cli::add_export_command(app, exit_code);
+  gb::cli::add_status_command(app, exit_code);
+  gb::cli::add_demo_command(app, exit_code);
   gb::cli::add_simulate_command(app, exit_code);
   try {
     app.parse(argc, argv);

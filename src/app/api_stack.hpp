@@ -1,0 +1,38 @@
+#pragma once
+// The HTTP stack every API call of the process goes through, built once.
+#include <memory>
+
+#include "api/jobs_api.hpp"
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "config/settings.hpp"
+#include "resilience/circuit_breaker.hpp"
+
+namespace gb::app {
+
+// Owns, in build order: curl -> logging -> rate budget -> circuit breaker ->
+// bearer token, plus the token cache (its logins share the rate budget) and
+// the JobsApi on top. Why this order: a call refused by an open breaker
+// spends no rate budget; a 401 retried by the token layer passes the breaker
+// and the budget again, so every request that really goes out is counted.
+// Thread-safe once built; clock and sleeper must outlive it.
+class ApiStack {
+ public:
+  // settings.hosts resolved (api::resolve_hosts) and settings.credentials
+  // filled; kInvalidInput on a bad host setting.
+  static Result<std::unique_ptr<ApiStack>> build(const config::Settings& settings, const Clock& clock,
+                                                 Sleeper& sleeper);
+  ~ApiStack();
+  ApiStack(const ApiStack&) = delete;
+  ApiStack& operator=(const ApiStack&) = delete;
+
+  api::JobsApi& jobs() const;
+  resilience::BreakerState breaker_state() const;
+
+ private:
+  struct Parts;
+  explicit ApiStack(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace gb::app

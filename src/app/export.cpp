@@ -1,0 +1,102 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "app/api_stack.hpp"
+#include "app/app.hpp"
+#include "app/sink_url.hpp"
+#include "base/json.hpp"
+#include "config/validate.hpp"
+#include "pipeline/progress.hpp"
+
+namespace gb::app {
+namespace {
+
+constexpr std::size_t kMaxQueryBytes = 1 << 20;
+
+Result<std::string> read_query_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return invalid_input(fmt::format("--query {}: cannot read the file", path));
+  std::string text;
+  text.resize(kMaxQueryBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxQueryBytes) return invalid_input(fmt::format("--query {}: larger than 1 MiB", path));
+  const auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return invalid_input(fmt::format("--query {}: not a JSON object", path));
+  }
+  return text;
+}
+
+}  // namespace
+
+pipeline::PipelineSettings pipeline_settings(const config::Settings& s) {
+  pipeline::PipelineSettings p;
+  p.concurrency = s.download.concurrency;
+  p.page_size = s.download.page_size;
+  p.spill_threshold_bytes = s.download.spill_threshold_bytes;
+  p.retry.max_attempts = s.retry.max_attempts;
+  p.retry.base_delay = s.retry.base_delay;
+  p.retry.max_delay = s.retry.max_delay;
+  p.retry.max_retry_after = s.retry.max_retry_after;
+  p.poll_interval = s.poll.interval;
+  p.max_poll_duration = s.poll.max_duration;
+  return p;
+}
+
+Result<std::string> export_query(const ExportOptions& options, const api::ExportType& type) {
+  if (!options.query_file.empty() && !options.interval.empty()) {
+    return invalid_input("give --interval or --query, not both");
+  }
+  if (!options.query_file.empty()) return read_query_file(options.query_file);
+  if (!options.interval.empty()) {
+    const auto slash = options.interval.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == options.interval.size() ||
+        options.interval.find('/', slash + 1) != std::string::npos || options.interval.size() > 200) {
+      return invalid_input(fmt::format("--interval \"{}\": expected START/END in ISO 8601, e.g. "
+                                       "2026-11-01T00:00:00.000Z/2026-11-02T00:00:00.000Z",
+                                       options.interval));
+    }
+    return "{\"interval\":" + json_string(options.interval) + "}";
+  }
+  if (type.paged() && options.job_id.empty()) {
+    return invalid_input(fmt::format("--type {}: --interval START/END or --query FILE is required", type.to_string()));
+  }
+  return std::string("{}");
+}
+
+Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const config::EnvLookup& env) {
+  auto type = api::ExportType::parse(options.type);
+  if (!type.ok()) return std::move(type).error();
+  auto query = export_query(options, *type);
+  if (!query.ok()) return std::move(query).error();
+  if (auto path = sqlite_path(options.sink_url); !path.ok()) return std::move(path).error();
+
+  config::Settings settings = options.settings;
+  auto credentials = config::load_credentials(options.credentials_file, env);
+  if (!credentials.ok()) return std::move(credentials).error();
+  settings.credentials = std::move(*credentials);
+  if (auto valid = config::validate(settings); !valid.ok()) return std::move(valid).error();
+
+  auto sink = open_sink(options.sink_url);
+  if (!sink.ok()) return std::move(sink).error();
+  auto stack = ApiStack::build(settings, system_clock(), system_sleeper());
+  if (!stack.ok()) return std::move(stack).error();
+
+  pipeline::NullProgress quiet;
+  pipeline::ProgressPrinter printer(stderr, pipeline::progress_style_for(stderr), system_clock());
+  pipeline::ProgressObserver& progress = options.progress ? static_cast<pipeline::ProgressObserver&>(printer) : quiet;
+  pipeline::PipelineSettings ps = pipeline_settings(settings);
+  ps.spill_dir = options.spill_dir;
+  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), **sink, system_clock(), system_sleeper(), progress);
+  pipeline::ExportRequest request;
+  request.type = *type;
+  request.query_json = std::move(*query);
+  if (!options.job_id.empty()) request.job_id = options.job_id;
+  return export_pipeline.run(request);
+}
+
+}  // namespace gb::app

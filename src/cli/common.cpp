@@ -1,0 +1,34 @@
+#include "cli/common.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "base/log.hpp"
+
+namespace gb::cli {
+
+void add_log_options(CLI::App& cmd, GlobalOptions& options) {
+  cmd.add_option("--log-format", options.log_format, "Log lines as text or json (stderr)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd.add_option("--log-level", options.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+}
+
+void init_logging(const GlobalOptions& options, const char* default_level) {
+  const std::string level = options.log_level.empty() ? default_level : options.log_level;
+  log::Level l = log::Level::kInfo;
+  if (level == "debug") l = log::Level::kDebug;
+  if (level == "warn") l = log::Level::kWarn;
+  if (level == "error") l = log::Level::kError;
+  log::init(options.log_format == "json" ? log::Format::kJson : log::Format::kText, l);
+}
+
+int exit_code_for(const Error* error) {
+  if (error == nullptr) return 0;
+  fmt::print(stderr, "genesys-bulk: error: {}\n", log::redact(error->describe()));
+  return error->kind == ErrorKind::kInvalidInput ? 2 : 1;
+}
+
+}  // namespace gb::cli

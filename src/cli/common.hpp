@@ -1,0 +1,25 @@
+#pragma once
+// What every subcommand shares: logging flags and how an outcome becomes an
+// exit status and one line for the user.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace gb::cli {
+
+struct GlobalOptions {
+  std::string log_format = "text";  // text | json
+  std::string log_level;            // debug | info | warn | error; empty = the command's default
+};
+
+// Adds --log-format and --log-level to `cmd`.
+void add_log_options(CLI::App& cmd, GlobalOptions& options);
+// Configures gb::log; `default_level` applies when --log-level was not given.
+void init_logging(const GlobalOptions& options, const char* default_level);
+
+// 0 when ok; otherwise prints "genesys-bulk: error: ..." to stderr and returns
+// 2 for bad input or configuration, 1 for everything else.
+int exit_code_for(const Error* error);
+
+}  // namespace gb::cli

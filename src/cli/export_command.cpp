@@ -1,0 +1,106 @@
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "app/app.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+
+namespace gb::cli {
+namespace {
+
+struct ExportFlags {
+  app::ExportOptions options;
+  GlobalOptions global;
+  int poll_interval_s = 15;
+  long max_poll_s = 24 * 3600;
+  std::string rate_limit;  // N or N/SECONDS
+  double spill_threshold_mb = 200;
+  int breaker_cooldown_s = 30;
+  int token_refresh_buffer_s = 120;
+  bool no_progress = false;
+};
+
+// "300" (per minute) or "300/60".
+bool parse_rate(const std::string& text, config::RateSettings& rate) {
+  const auto slash = text.find('/');
+  const std::string n = text.substr(0, slash);
+  int requests = 0;
+  int window = 60;
+  if (std::from_chars(n.data(), n.data() + n.size(), requests).ec != std::errc{} || requests <= 0) return false;
+  if (slash != std::string::npos) {
+    const std::string w = text.substr(slash + 1);
+    if (std::from_chars(w.data(), w.data() + w.size(), window).ec != std::errc{} || window <= 0) return false;
+  }
+  rate.requests = requests;
+  rate.window = std::chrono::seconds(window);
+  return true;
+}
+
+int run(ExportFlags& f) {
+  init_logging(f.global, "info");
+  auto& s = f.options.settings;
+  s.poll.interval = std::chrono::seconds(f.poll_interval_s);
+  s.poll.max_duration = std::chrono::seconds(f.max_poll_s);
+  s.download.spill_threshold_bytes = static_cast<std::uint64_t>(f.spill_threshold_mb * 1024 * 1024);
+  s.breaker.cool_down = std::chrono::seconds(f.breaker_cooldown_s);
+  s.token.refresh_buffer = std::chrono::seconds(f.token_refresh_buffer_s);
+  if (!f.rate_limit.empty() && !parse_rate(f.rate_limit, s.rate)) {
+    const Error e = invalid_input(fmt::format("--rate-limit \"{}\": expected N or N/SECONDS", f.rate_limit));
+    return exit_code_for(&e);
+  }
+  f.options.progress = !f.no_progress;
+  auto outcome = app::run_export(f.options);
+  if (!outcome.ok()) return exit_code_for(&outcome.error());
+  const auto& o = *outcome;
+  fmt::print("job {} ({}): {} of {} chunks landed now, {} earlier; {} records landed, {} quarantined, {:.1f} MB\n",
+             o.job_id, o.created ? "created" : "adopted", o.chunks_landed, o.chunks_total, o.chunks_skipped, o.records,
+             o.quarantined, static_cast<double>(o.bytes) / 1e6);
+  return 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ExportFlags>();
+  auto& o = flags->options;
+  auto& s = o.settings;
+  auto* cmd = app.add_subcommand("export", "Export one job into a store: create or adopt it, poll it, land every record");
+  cmd->add_option("--type", o.type, "conversations | users | bulk:<jobType>")->required();
+  cmd->add_option("--interval", o.interval, "START/END in ISO 8601 (the job's interval)");
+  cmd->add_option("--query", o.query_file, "A file holding the whole query / filter as a JSON object");
+  cmd->add_option("--job-id", o.job_id, "Adopt this existing job instead of creating one");
+  cmd->add_option("--sink", o.sink_url, "Where records land: sqlite:PATH")->capture_default_str();
+  cmd->add_option("--region", s.hosts.region, "The org's region, e.g. eu_west_1");
+  cmd->add_option("--environment", s.hosts.env_domain, "The org's environment domain, e.g. mypurecloud.ie");
+  cmd->add_option("--api-url", s.hosts.api_url, "API base URL (overrides region/environment)");
+  cmd->add_option("--login-url", s.hosts.login_url, "Login base URL (overrides region/environment)");
+  cmd->add_option("--credentials-file", o.credentials_file,
+                  "client_id=/client_secret= lines, mode 0600 (default: GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET)");
+  cmd->add_option("--poll-interval", flags->poll_interval_s, "Seconds between polls")->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-poll", flags->max_poll_s, "Give up polling after this many seconds")->capture_default_str()
+      ->check(CLI::Range(1L, 7L * 24 * 3600));
+  cmd->add_option("--concurrency", s.download.concurrency, "Chunk downloads at once")->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--page-size", s.download.page_size, "Analytics results page size")->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--max-attempts", s.retry.max_attempts, "Tries per call or chunk, the first included")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  cmd->add_option("--rate-limit", flags->rate_limit, "The org's request budget: N per minute, or N/SECONDS");
+  cmd->add_option("--spill-threshold-mb", flags->spill_threshold_mb, "Chunks larger than this go to a temp file")
+      ->capture_default_str()->check(CLI::Range(0.001, 1e6));
+  cmd->add_option("--spill-dir", o.spill_dir, "Where spill files go (default: the system temp dir)");
+  cmd->add_option("--breaker-threshold", s.breaker.failure_threshold, "Consecutive 429/503 that pause all calls")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--breaker-cooldown", flags->breaker_cooldown_s, "Seconds the breaker stays open")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  cmd->add_option("--token-refresh-buffer", flags->token_refresh_buffer_s,
+                  "Refresh the token when this many seconds of life are left")
+      ->capture_default_str()->check(CLI::Range(0, 86400));
+  cmd->add_flag("--no-progress", flags->no_progress, "No progress bar or progress lines");
+  add_log_options(*cmd, flags->global);
+  cmd->callback([flags, &exit_code] { exit_code = run(*flags); });
+}
+
+}  // namespace gb::cli

@@ -1,0 +1,77 @@
+#include "pipeline/detail/chunk_collector.hpp"
+
+#include <utility>
+
+namespace gb::pipeline::detail {
+namespace {
+
+// Reads a spilled chunk back in bounded batches; the file goes with it.
+class SpillBatchSource final : public sinks::BatchSource {
+ public:
+  SpillBatchSource(std::unique_ptr<SpillFile> file, std::uint64_t batch_bytes)
+      : file_(std::move(file)), batch_bytes_(batch_bytes) {}
+  Result<bool> next(records::RecordBatch& batch) override { return file_->read_batch(batch, batch_bytes_); }
+
+ private:
+  std::unique_ptr<SpillFile> file_;
+  std::uint64_t batch_bytes_;
+};
+
+}  // namespace
+
+Result<bool> MemoryBatchSource::next(records::RecordBatch& batch) {
+  batch.clear();
+  while (next_ < batches_.size() && batches_[next_].empty()) ++next_;
+  if (next_ >= batches_.size()) return false;
+  batch = std::move(batches_[next_]);
+  batches_[next_].clear();
+  ++next_;
+  return true;
+}
+
+ChunkCollector::ChunkCollector(std::filesystem::path spill_dir, std::uint64_t spill_threshold,
+                               std::uint64_t expected_size, std::uint64_t read_batch_bytes)
+    : spill_dir_(std::move(spill_dir)),
+      spill_threshold_(spill_threshold),
+      read_batch_bytes_(read_batch_bytes),
+      spill_from_start_(expected_size > spill_threshold) {}
+
+Status ChunkCollector::add(records::RecordBatch& batch) {
+  stats_.records += batch.records.size();
+  stats_.quarantined += batch.quarantined.size();
+  stats_.raw_bytes += batch.raw_bytes;
+  if (!spill_ && (spill_from_start_ || stats_.raw_bytes > spill_threshold_)) {
+    if (auto s = spill_held(); !s.ok()) return s;
+  }
+  if (spill_) {
+    auto s = spill_->append(batch);
+    batch.clear();
+    return s;
+  }
+  held_.push_back(std::move(batch));
+  batch.clear();
+  return ok_status();
+}
+
+Status ChunkCollector::spill_held() {
+  auto file = SpillFile::create(spill_dir_);
+  if (!file.ok()) return std::move(file).error();
+  spill_ = std::move(*file);
+  stats_.spilled = true;
+  for (auto& held : held_) {
+    if (auto s = spill_->append(held); !s.ok()) return s;
+  }
+  held_.clear();
+  held_.shrink_to_fit();
+  return ok_status();
+}
+
+Result<std::unique_ptr<sinks::BatchSource>> ChunkCollector::take_source() {
+  if (spill_) {
+    if (auto s = spill_->finish_writing(); !s.ok()) return std::move(s).error();
+    return std::unique_ptr<sinks::BatchSource>(new SpillBatchSource(std::move(spill_), read_batch_bytes_));
+  }
+  return std::unique_ptr<sinks::BatchSource>(new MemoryBatchSource(std::move(held_)));
+}
+
+}  // namespace gb::pipeline::detail

@@ -1,0 +1,25 @@
+#include "pipeline/detail/landing_writer.hpp"
+
+namespace gb::pipeline::detail {
+
+LandingWriter::LandingWriter(sinks::Sink& sink, std::size_t queue_capacity)
+    : sink_(sink), queue_(queue_capacity), thread_([this] { run(); }) {}
+
+LandingWriter::~LandingWriter() { finish(); }
+
+bool LandingWriter::submit(LandingItem item) { return queue_.push(std::move(item)); }
+
+void LandingWriter::finish() {
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LandingWriter::run() {
+  while (auto item = queue_.pop()) {
+    auto landed = sink_.land(item->chunk, *item->source, item->attempts);
+    item->source.reset();  // frees the memory or removes the spill file before the next chunk
+    if (item->done) item->done(item->chunk, landed);
+  }
+}
+
+}  // namespace gb::pipeline::detail

@@ -1,0 +1,40 @@
+#pragma once
+// A chunk too big to hold in memory is spilled here as it is parsed: records
+// and quarantined elements, framed, in an anonymous temporary file. The file
+// is unlinked as soon as it is created, so it disappears when closed, on
+// every path: success, error, exception or kill -9.
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "base/result.hpp"
+#include "records/record.hpp"
+
+namespace gb::pipeline::detail {
+
+// Not thread-safe: one writer, then one reader (after finish_writing()).
+class SpillFile {
+ public:
+  // Creates the file in `dir`; kInternal if it cannot.
+  static Result<std::unique_ptr<SpillFile>> create(const std::filesystem::path& dir);
+  ~SpillFile();
+  SpillFile(const SpillFile&) = delete;
+  SpillFile& operator=(const SpillFile&) = delete;
+
+  Status append(const records::RecordBatch& batch);
+  // Flushes and rewinds; after it, only read_batch().
+  Status finish_writing();
+  // Fills `batch` (cleared first) with up to `max_bytes` of raw payload (at
+  // least one element); false at the end.
+  Result<bool> read_batch(records::RecordBatch& batch, std::uint64_t max_bytes);
+
+  std::uint64_t bytes_written() const { return bytes_written_; }
+
+ private:
+  explicit SpillFile(std::FILE* file) : file_(file) {}
+  std::FILE* file_;
+  std::uint64_t bytes_written_ = 0;
+};
+
+}  // namespace gb::pipeline::detail

@@ -1,0 +1,39 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/pipeline.hpp"
+
+namespace gb::pipeline {
+namespace {
+
+std::uint64_t fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::string query_hash(const api::ExportType& type, const std::string& query_json) {
+  // nlohmann's object keeps keys sorted, so dump() is a canonical form.
+  auto parsed = nlohmann::json::parse(query_json, nullptr, /*allow_exceptions=*/false);
+  const std::string canonical = parsed.is_discarded() ? query_json : parsed.dump();
+  const std::string text = type.to_string() + '\n' + canonical;
+  // Two differently seeded 64-bit hashes: collisions between a user's few
+  // queries are not a practical concern, and no crypto library is needed.
+  return fmt::format("{:016x}{:016x}", fnv1a64(text), fnv1a64("genesys-bulk:" + text));
+}
+
+bool is_final_job_state(const std::string& state) {
+  static constexpr std::string_view kFinal[] = {"landed", "failed", "cancelled", "FAILED", "CANCELLED", "EXPIRED"};
+  for (auto s : kFinal) {
+    if (state == s) return true;
+  }
+  return false;
+}
+
+}  // namespace gb::pipeline
