@@ -1,0 +1,140 @@
+#include "api/poller.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sim_fixture.hpp"
+
+namespace gb::api::testing {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+class PollerTest : public SimFixture {
+ protected:
+  PollOptions options() {
+    PollOptions o;
+    o.interval = seconds(15);
+    return o;
+  }
+  Result<JobSnapshot> poll(const std::string& type_text, const std::string& job_id, PollOptions o) {
+    JobPoller poller(*api_, o, clock_, clock_);
+    const auto type = ExportType::parse(type_text).value();
+    return poller.poll(type, job_id, [&](const JobSnapshot& snapshot, int polls) {
+      states_.push_back(snapshot.state);
+      polls_ = polls;
+    });
+  }
+  std::vector<std::string> states_;
+  int polls_ = 0;
+};
+
+TEST_F(PollerTest, PollsAtTheIntervalUntilCompleted) {
+  settings_.jobs.push_back({"bulk:users", 100, 50});
+  settings_.job_seconds = 60;
+  start();
+  auto done = poll("bulk:users", first_job_id(), options());
+  ASSERT_TRUE(done.ok()) << done.error().describe();
+  EXPECT_EQ(done->state, "completed");
+  EXPECT_EQ(done->chunks.size(), 2u);
+  EXPECT_EQ(states_.back(), "completed");
+  EXPECT_GE(polls_, 3);
+  // Only the interval was slept: a whole number of intervals, one fewer than polls.
+  EXPECT_EQ(clock_.total_slept(), seconds(15) * (polls_ - 1));
+  EXPECT_EQ(requests(kBulkStatusRoute), static_cast<std::uint64_t>(polls_));
+}
+
+TEST_F(PollerTest, AnalyticsJobEndsAtFulfilled) {
+  settings_.jobs.push_back({"conversations", 10, 10});
+  start();
+  auto done = poll("conversations", first_job_id(), options());
+  ASSERT_TRUE(done.ok()) << done.error().describe();
+  EXPECT_EQ(done->state, "FULFILLED");
+  EXPECT_EQ(requests(kConversationStatusRoute), static_cast<std::uint64_t>(polls_));
+}
+
+struct TerminalCase {
+  std::string type;
+  std::string fault;  // failed | cancelled | expired
+  std::string state;  // as the API spells it
+};
+
+class PollerTerminalTest : public PollerTest, public ::testing::WithParamInterface<TerminalCase> {};
+
+TEST_P(PollerTerminalTest, EveryFailedTerminalStateEndsThePollAtOnce) {
+  const TerminalCase& c = GetParam();
+  settings_.jobs.push_back({c.type, 10, 10});
+  if (c.fault == "failed") settings_.faults.job_failed.count = 1;
+  if (c.fault == "cancelled") settings_.faults.job_cancelled.count = 1;
+  if (c.fault == "expired") settings_.faults.job_expired.count = 1;
+  start();
+  auto done = poll(c.type, first_job_id(), options());
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().kind, ErrorKind::kPermanent);
+  EXPECT_NE(done.error().message.find("ended " + c.state), std::string::npos) << done.error().describe();
+  EXPECT_NE(done.error().message.find(first_job_id()), std::string::npos);
+  ASSERT_FALSE(states_.empty());
+  EXPECT_EQ(states_.back(), c.state);
+  // Nothing after the terminal state: one request per poll, no wait after the last.
+  EXPECT_EQ(total_requests() - requests(kTokenRoute), static_cast<std::uint64_t>(polls_));
+  EXPECT_EQ(clock_.total_slept(), seconds(15) * (polls_ - 1));
+}
+
+INSTANTIATE_TEST_SUITE_P(States, PollerTerminalTest,
+                         ::testing::Values(TerminalCase{"conversations", "failed", "FAILED"},
+                                           TerminalCase{"conversations", "cancelled", "CANCELLED"},
+                                           TerminalCase{"conversations", "expired", "EXPIRED"},
+                                           TerminalCase{"users", "expired", "EXPIRED"},
+                                           TerminalCase{"bulk:users", "failed", "failed"},
+                                           TerminalCase{"bulk:interactions", "cancelled", "cancelled"}));
+
+TEST_F(PollerTest, MaximumPollDurationEndsWithADiagnostic) {
+  settings_.jobs.push_back({"bulk:users", 10, 10});
+  settings_.job_seconds = 48 * 3600;
+  start();
+  PollOptions o = options();
+  o.max_duration = minutes(10);
+  auto done = poll("bulk:users", first_job_id(), o);
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().kind, ErrorKind::kPermanent);
+  EXPECT_NE(done.error().message.find("maximum poll duration"), std::string::npos) << done.error().describe();
+  EXPECT_NE(done.error().message.find(states_.back()), std::string::npos);
+  EXPECT_EQ(clock_.total_slept(), minutes(10));  // the last poll is at the deadline, not after it
+  EXPECT_EQ(polls_, 41);
+}
+
+TEST_F(PollerTest, ErrorsTakeTheBackoffPathNotTheInterval) {
+  settings_.jobs.push_back({"bulk:users", 10, 10});
+  settings_.faults.too_many_requests.count = 2;
+  settings_.faults.retry_after_seconds = 4;
+  start();
+  auto done = poll("bulk:users", first_job_id(), options());
+  ASSERT_TRUE(done.ok()) << done.error().describe();
+  EXPECT_EQ(requests(kBulkStatusRoute, 429), 2u);
+  // The two 429s cost their Retry-After (4 s each), not an interval each.
+  EXPECT_EQ(clock_.total_slept(), seconds(15) * (polls_ - 1) + seconds(8));
+  EXPECT_EQ(requests(kBulkStatusRoute, 200), static_cast<std::uint64_t>(polls_));
+}
+
+TEST_F(PollerTest, APermanentErrorEndsThePoll) {
+  settings_.jobs.push_back({"bulk:users", 10, 10});
+  settings_.faults.forbidden.count = 1;
+  start();
+  auto done = poll("bulk:users", first_job_id(), options());
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().http_status, 403);
+  EXPECT_EQ(requests(kBulkStatusRoute), 1u);
+  EXPECT_EQ(polls_, 0);
+  EXPECT_EQ(clock_.total_slept(), seconds(0));
+}
+
+TEST_F(PollerTest, AnUnknownJobEndsThePollAsNotFound) {
+  start();
+  auto done = poll("bulk:users", "no-such-job", options());
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().http_status, 404);
+  EXPECT_EQ(requests(kBulkStatusRoute), 1u);
+}
+
+}  // namespace
+}  // namespace gb::api::testing
