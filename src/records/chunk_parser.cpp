@@ -1,0 +1,70 @@
+#include "records/chunk_parser.hpp"
+
+#include <utility>
+
+namespace gb::records {
+namespace {
+
+SplitterSettings splitter_settings(const ChunkParserSettings& s) {
+  SplitterSettings out;
+  out.max_element_bytes = s.max_record_bytes;
+  out.array_key = s.results_key;
+  out.kernel = s.kernel;
+  return out;
+}
+
+}  // namespace
+
+ChunkParser::ChunkParser(ChunkParserSettings settings, BatchFn on_batch)
+    : settings_(std::move(settings)),
+      on_batch_(std::move(on_batch)),
+      parser_(settings_.key_field),
+      splitter_(splitter_settings(settings_), [this](std::string_view raw) { return on_element(raw); }),
+      next_ordinal_(settings_.first_ordinal) {}
+
+Status ChunkParser::feed(std::string_view bytes) { return splitter_.feed(bytes); }
+
+Status ChunkParser::finish() {
+  if (Status status = splitter_.finish(); !status) return status;
+  return flush();
+}
+
+Status ChunkParser::on_element(std::string_view raw) {
+  const std::size_t quarantined_before = batch_.quarantined.size();
+  parser_.parse(raw, next_ordinal_++, batch_);
+  if (batch_.quarantined.size() != quarantined_before) {
+    ++quarantined_;
+  } else {
+    ++records_;
+  }
+  const std::size_t entries = batch_.records.size() + batch_.quarantined.size();
+  if (entries >= settings_.batch_records || batch_.raw_bytes >= settings_.batch_bytes) return flush();
+  return ok_status();
+}
+
+Status ChunkParser::flush() {
+  if (batch_.empty()) return ok_status();
+  Status status = on_batch_(batch_);
+  batch_.clear();
+  return status;
+}
+
+Result<RecordBatch> parse_page(std::string_view body, std::string_view results_key, KeyField key_field,
+                               std::uint64_t first_ordinal) {
+  ChunkParserSettings settings;
+  settings.key_field = key_field;
+  settings.results_key = std::string(results_key);
+  settings.first_ordinal = first_ordinal;
+  settings.batch_records = static_cast<std::size_t>(-1);
+  settings.batch_bytes = static_cast<std::uint64_t>(-1);
+  RecordBatch page;
+  ChunkParser parser(std::move(settings), [&page](RecordBatch& batch) {
+    page = std::move(batch);
+    return ok_status();
+  });
+  if (Status status = parser.feed(body); !status) return std::move(status).error();
+  if (Status status = parser.finish(); !status) return std::move(status).error();
+  return page;
+}
+
+}  // namespace gb::records

@@ -1,0 +1,232 @@
+#include "records/detail/block_scan.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace gb::records::detail {
+namespace {
+
+// Per-byte character classes of one block, before strings are known.
+struct RawMasks {
+  std::uint64_t quote = 0;
+  std::uint64_t backslash = 0;
+  std::uint64_t open = 0;
+  std::uint64_t close = 0;
+  std::uint64_t comma = 0;
+  std::uint64_t whitespace = 0;
+};
+
+constexpr std::uint64_t kEvenBits = 0x5555555555555555ULL;
+
+// Bits of bytes escaped by a backslash: those right after an odd-length run of
+// backslashes. Adding a run's start bit to the run carries through it and lands
+// on the byte after it (its end); the run is odd when its start and end have
+// different parity. A run that continues from the previous block with an odd
+// length so far behaves like one starting on an odd bit, so bit 0 is
+// re-classified through carry.escape_next. Sets carry.escape_next from the
+// run, if any, that reaches bit 63 (valid for whole blocks; scan_partial
+// reads bit n instead).
+inline std::uint64_t escaped_bits(std::uint64_t backslash, ScanCarry& carry) {
+  const std::uint64_t starts = backslash & ~(backslash << 1);
+  const std::uint64_t even_class = kEvenBits & ~carry.escape_next;
+  const std::uint64_t even_starts = starts & even_class;
+  const std::uint64_t odd_starts = starts & ~even_class;
+  const std::uint64_t even_ends = (backslash + even_starts) & ~backslash;
+  std::uint64_t odd_sum = 0;
+  const bool odd_run_reaches_end = __builtin_add_overflow(backslash, odd_starts, &odd_sum);
+  const std::uint64_t odd_ends = odd_sum & ~backslash;
+  // An odd run left open by the previous block escapes bit 0 unless bit 0
+  // extends the run (then the run's parity is handled by even_class).
+  const std::uint64_t escaped =
+      (even_ends & ~kEvenBits) | (odd_ends & kEvenBits) | (carry.escape_next & ~backslash);
+  carry.escape_next = odd_run_reaches_end ? 1 : 0;
+  return escaped;
+}
+
+// Bit i = XOR of bits 0..i: 1 from an opening quote up to (not including) its
+// closing quote.
+inline std::uint64_t prefix_xor_portable(std::uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// The string-aware masks of a block, given its escaped bytes; returns the
+// per-byte in-string mask (1 from an opening quote up to its closing quote)
+// through `in_string` so callers derive the carry.
+template <std::uint64_t (*PrefixXor)(std::uint64_t)>
+inline BlockBits mask_strings(const RawMasks& raw, std::uint64_t escaped, std::uint64_t in_string_before,
+                              std::uint64_t& in_string) {
+  const std::uint64_t quote = raw.quote & ~escaped;
+  in_string = PrefixXor(quote) ^ in_string_before;
+  // An escaped byte is never structure, in a string or (invalid JSON) out of one.
+  const std::uint64_t plain = ~(in_string | escaped);
+  BlockBits bits;
+  bits.open = raw.open & plain;
+  bits.close = raw.close & plain;
+  bits.comma = raw.comma & plain;
+  bits.quote = quote;
+  bits.non_ws = ~raw.whitespace;
+  return bits;
+}
+
+template <std::uint64_t (*PrefixXor)(std::uint64_t)>
+inline BlockBits finish_block(const RawMasks& raw, ScanCarry& carry) {
+  const std::uint64_t escaped = escaped_bits(raw.backslash, carry);
+  std::uint64_t in_string = 0;
+  const BlockBits bits = mask_strings<PrefixXor>(raw, escaped, carry.in_string, in_string);
+  carry.in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(in_string) >> 63);
+  return bits;
+}
+
+RawMasks classify_scalar(const char* data) {
+  RawMasks m;
+  for (unsigned i = 0; i < kBlockBytes; ++i) {
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    switch (data[i]) {
+      case '"': m.quote |= bit; break;
+      case '\\': m.backslash |= bit; break;
+      case '[':
+      case '{': m.open |= bit; break;
+      case ']':
+      case '}': m.close |= bit; break;
+      case ',': m.comma |= bit; break;
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r': m.whitespace |= bit; break;
+      default: break;
+    }
+  }
+  return m;
+}
+
+void scan_scalar(const char* data, std::size_t blocks, ScanCarry& carry, BlockBits* out) {
+  for (std::size_t b = 0; b < blocks; ++b) {
+    out[b] = finish_block<prefix_xor_portable>(classify_scalar(data + b * kBlockBytes), carry);
+  }
+}
+
+#if defined(__x86_64__)
+#define GB_AVX2_TARGET __attribute__((target("avx2,pclmul")))
+
+GB_AVX2_TARGET inline std::uint64_t prefix_xor_clmul(std::uint64_t x) {
+  // Carry-less multiplication by all ones is exactly the prefix XOR.
+  const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)), _mm_set1_epi8(-1), 0);
+  return static_cast<std::uint64_t>(_mm_cvtsi128_si64(product));
+}
+
+GB_AVX2_TARGET inline std::uint64_t movemask64(__m256i lo, __m256i hi) {
+  const auto l = static_cast<std::uint32_t>(_mm256_movemask_epi8(lo));
+  const auto h = static_cast<std::uint32_t>(_mm256_movemask_epi8(hi));
+  return l | (std::uint64_t{h} << 32);
+}
+
+GB_AVX2_TARGET inline __m256i eq(__m256i v, char c) { return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)); }
+
+// Whitespace by table lookup on the low nibble: the table holds the one
+// whitespace byte with that nibble (0x20, 0x09, 0x0A, 0x0D), 0 elsewhere; a
+// byte is whitespace when the lookup gives the byte back. Bytes >= 0x80 look
+// up 0 and never match.
+GB_AVX2_TARGET inline __m256i whitespace(__m256i v) {
+  const __m256i table = _mm256_setr_epi8(0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x0A, 0, 0, 0x0D, 0, 0,  //
+                                         0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x0A, 0, 0, 0x0D, 0, 0);
+  return _mm256_cmpeq_epi8(_mm256_shuffle_epi8(table, v), v);
+}
+
+GB_AVX2_TARGET inline RawMasks classify_avx2(const char* data) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + 32));
+  // '[' 0x5B and '{' 0x7B differ only in bit 0x20, as do ']' and '}'.
+  const __m256i case_bit = _mm256_set1_epi8(0x20);
+  const __m256i lo_folded = _mm256_or_si256(lo, case_bit);
+  const __m256i hi_folded = _mm256_or_si256(hi, case_bit);
+  RawMasks m;
+  m.quote = movemask64(eq(lo, '"'), eq(hi, '"'));
+  m.backslash = movemask64(eq(lo, '\\'), eq(hi, '\\'));
+  m.open = movemask64(eq(lo_folded, '{'), eq(hi_folded, '{'));
+  m.close = movemask64(eq(lo_folded, '}'), eq(hi_folded, '}'));
+  m.comma = movemask64(eq(lo, ','), eq(hi, ','));
+  m.whitespace = movemask64(whitespace(lo), whitespace(hi));
+  return m;
+}
+
+GB_AVX2_TARGET void scan_avx2(const char* data, std::size_t blocks, ScanCarry& carry, BlockBits* out) {
+  for (std::size_t b = 0; b < blocks; ++b) {
+    out[b] = finish_block<prefix_xor_clmul>(classify_avx2(data + b * kBlockBytes), carry);
+  }
+}
+#endif
+
+}  // namespace
+
+void scan_blocks(ScanKernel kernel, const char* data, std::size_t blocks, ScanCarry& carry, BlockBits* out) {
+#if defined(__x86_64__)
+  if (kernel == ScanKernel::kAvx2) {
+    scan_avx2(data, blocks, carry, out);
+    return;
+  }
+#endif
+  scan_scalar(data, blocks, carry, out);
+}
+
+BlockBits scan_partial(const char* block, std::size_t n, ScanCarry& carry) {
+  // The padding is spaces: no quote, backslash or structure, so the masks of
+  // bytes n..63 are empty, and byte n reads as "the byte after the slice".
+  const RawMasks raw = classify_scalar(block);
+  const std::uint64_t escaped = escaped_bits(raw.backslash, carry);
+  // Whole-block carries describe byte 63; a partial block's must describe
+  // byte n-1: byte n is escaped exactly when the slice ends in an odd run.
+  carry.escape_next = (escaped >> n) & 1;
+  std::uint64_t in_string = 0;
+  const BlockBits bits = mask_strings<prefix_xor_portable>(raw, escaped, carry.in_string, in_string);
+  carry.in_string = std::uint64_t{0} - ((in_string >> (n - 1)) & 1);
+  return bits;
+}
+
+}  // namespace gb::records::detail
+
+namespace gb::records {
+
+bool scan_kernel_supported(ScanKernel kernel) {
+  switch (kernel) {
+    case ScanKernel::kAuto:
+    case ScanKernel::kScalar: return true;
+    case ScanKernel::kAvx2:
+#if defined(__x86_64__)
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+ScanKernel resolve_scan_kernel(ScanKernel kernel) {
+  if (kernel == ScanKernel::kAuto) {
+    return scan_kernel_supported(ScanKernel::kAvx2) ? ScanKernel::kAvx2 : ScanKernel::kScalar;
+  }
+  if (!scan_kernel_supported(kernel)) {
+    throw std::invalid_argument(std::string("scan kernel not supported on this CPU: ") + to_string(kernel));
+  }
+  return kernel;
+}
+
+const char* to_string(ScanKernel kernel) {
+  switch (kernel) {
+    case ScanKernel::kAuto: return "auto";
+    case ScanKernel::kScalar: return "scalar";
+    case ScanKernel::kAvx2: return "avx2";
+  }
+  return "unknown";
+}
+
+}  // namespace gb::records
