@@ -106,8 +106,29 @@ struct CurlTransport::Handle {
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
-CurlTransport::CurlTransport(CurlSettings settings) : settings_(std::move(settings)) {
+// The caches all handles share. curl calls lock/unlock around each use, from
+// whichever thread is transferring; one mutex per kind of shared data.
+struct CurlTransport::Share {
+  detail::ShareHandle handle;
+  std::mutex mutexes[CURL_LOCK_DATA_LAST];
+
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Share*>(user)->mutexes[data].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* user) { static_cast<Share*>(user)->mutexes[data].unlock(); }
+};
+
+CurlTransport::CurlTransport(CurlSettings settings) : settings_(std::move(settings)), share_(std::make_unique<Share>()) {
   detail::ensure_curl_global_init();
+  share_->handle.reset(curl_share_init());
+  CURLSH* sh = share_->handle.get();
+  if (sh == nullptr || curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, &Share::lock) != CURLSHE_OK ||
+      curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, &Share::unlock) != CURLSHE_OK ||
+      curl_share_setopt(sh, CURLSHOPT_USERDATA, share_.get()) != CURLSHE_OK ||
+      curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+      curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+    throw std::runtime_error("cannot set up the curl share handle");
+  }
 }
 
 CurlTransport::~CurlTransport() = default;
@@ -166,6 +187,7 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
   set(h, CURLOPT_PROTOCOLS_STR, "http,https");
   set(h, CURLOPT_FOLLOWLOCATION, 0L);
   set(h, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
+  set(h, CURLOPT_SHARE, share_->handle.get());
   set(h, CURLOPT_ERRORBUFFER, handle->error_buffer);
   set(h, CURLOPT_SSL_VERIFYPEER, 1L);
   set(h, CURLOPT_SSL_VERIFYHOST, 2L);

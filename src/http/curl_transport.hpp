@@ -33,7 +33,9 @@ struct CurlSettings {
 };
 
 // Thread-safe: each send() borrows an easy handle from a mutex-guarded pool;
-// a handle keeps its open connections, so calls to the same host reuse them.
+// a handle keeps its open connections, so calls to the same host reuse them,
+// and all handles share one DNS cache and one TLS session cache (a new
+// connection resumes a TLS session instead of a full handshake).
 // Follows no redirects; speaks only http and https.
 class CurlTransport final : public Transport {
  public:
@@ -48,10 +50,12 @@ class CurlTransport final : public Transport {
 
  private:
   struct Handle;
+  struct Share;
   std::unique_ptr<Handle> borrow();
   void give_back(std::unique_ptr<Handle> handle);
 
   CurlSettings settings_;
+  std::unique_ptr<Share> share_;  // declared before idle_: handles go first, then the share they use
   std::mutex mutex_;
   std::vector<std::unique_ptr<Handle>> idle_;
 };

@@ -19,6 +19,9 @@ struct SlistDeleter {
 struct UrlDeleter {
   void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
+struct ShareDeleter {
+  void operator()(CURLSH* s) const { curl_share_cleanup(s); }
+};
 struct CurlStringDeleter {
   void operator()(char* s) const { curl_free(s); }
 };
@@ -27,6 +30,7 @@ using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 using SlistHandle = std::unique_ptr<curl_slist, SlistDeleter>;
 using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
 using CurlString = std::unique_ptr<char, CurlStringDeleter>;
+using ShareHandle = std::unique_ptr<CURLSH, ShareDeleter>;
 
 // curl_global_init, exactly once per process (thread-safe).
 void ensure_curl_global_init();

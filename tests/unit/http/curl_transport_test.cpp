@@ -267,9 +267,22 @@ TEST_F(TlsTest, TrustedCertificateWorks) {
   s.ca_file = ca.string();
   CurlTransport t(s);
   auto r = t.send(get(server_->base_url() + "/ok"));
-  std::filesystem::remove(ca);
   ASSERT_TRUE(r.ok()) << r.error().describe();
   EXPECT_EQ(r->body, "hello");
+  // Concurrent TLS calls through the shared DNS/TLS-session caches.
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 5; ++k) {
+        auto out = t.send(get(server_->base_url() + "/bytes?n=50000"));
+        if (out.ok() && out->body == pattern_bytes(50'000)) ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::filesystem::remove(ca);
+  EXPECT_EQ(ok.load(), 20);
   // Verification checks the name too: "localhost" is not in the certificate.
   auto by_name = t.send(get("https://localhost:" + std::to_string(server_->port()) + "/ok"));
   EXPECT_FALSE(by_name.ok());
