@@ -1,0 +1,42 @@
+#pragma once
+// A bounded cache of rendered chunk bodies, so a 100 MB chunk is generated
+// once and then served at memory speed. Bodies are shared (a body being sent
+// stays alive after eviction). Concurrent requests for the same key render it
+// once. Thread-safe.
+#include <cstddef>
+#include <functional>
+#include <future>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace gb::simulator::detail {
+
+using Body = std::shared_ptr<const std::string>;
+
+class ChunkCache {
+ public:
+  explicit ChunkCache(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  // The cached body for key, or render()'s result (cached if it fits).
+  Body get(const std::string& key, const std::function<std::string()>& render);
+  std::size_t bytes() const;
+
+ private:
+  struct Entry {
+    std::shared_future<Body> body;
+    std::size_t bytes = 0;
+    std::list<std::string>::iterator lru;
+  };
+  void evict_locked();
+
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;  // most recent first
+  std::size_t total_ = 0;
+};
+
+}  // namespace gb::simulator::detail
