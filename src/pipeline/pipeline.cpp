@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/ids.hpp"
+#include "api/poller.hpp"
 #include "base/log.hpp"
 #include "pipeline/detail/chunk_collector.hpp"
 #include "pipeline/detail/landing_writer.hpp"
@@ -199,32 +200,25 @@ Result<ExportPipeline::Resolved> ExportPipeline::resolve_job(const ExportRequest
 
 Result<api::JobSnapshot> ExportPipeline::poll(const ExportRequest& request, const std::string& job_id) {
   const std::string type = request.type.to_string();
-  const SteadyTime deadline = clock_.now() + settings_.max_poll_duration;
+  api::PollOptions options;
+  options.interval = settings_.poll_interval;
+  options.max_duration = settings_.max_poll_duration;
+  options.retry = settings_.retry;
+  api::JobPoller poller(api_, options, clock_, sleeper_);
   std::string last_state;
-  for (;;) {
-    auto snapshot = resilience::retry(
-        settings_.retry, sleeper_, [&](int) { return api_.get_job(request.type, job_id); },
-        retry_logger(job_id, "", "polling the job"));
-    if (!snapshot.ok()) {
-      Error e = std::move(snapshot).error();
-      e.message = fmt::format("polling job {} failed: {}", job_id, e.message);
-      return e;
-    }
-    if (snapshot->state != last_state) {
-      last_state = snapshot->state;
-      progress_.job_state(last_state);
-      log::info("job state").field("job_id", job_id).field("state", last_state).emit();
-      sinks::JobInfo job{job_id, type, last_state, snapshot->error_message,
-                         snapshot->chunks.empty() ? -1 : static_cast<std::int64_t>(snapshot->chunks.size()), ""};
-      if (auto s = sink_.upsert_job(job); !s.ok()) return std::move(s).error();
-    }
-    if (snapshot->phase != api::JobPhase::kRunning) return snapshot;
-    if (clock_.now() >= deadline) {
-      return permanent_error(fmt::format("job {} is still {} after polling for {} s; giving up (run again to resume)",
-                                         job_id, last_state, settings_.max_poll_duration.count()));
-    }
-    sleeper_.sleep_for(settings_.poll_interval);
-  }
+  Status store_status = ok_status();
+  auto snapshot = poller.poll(request.type, job_id, [&](const api::JobSnapshot& snap, int) {
+    if (snap.state == last_state) return;
+    last_state = snap.state;
+    progress_.job_state(last_state);
+    log::info("job state").field("job_id", job_id).field("state", last_state).emit();
+    // The store shows the API's latest state, so `status` and a rerun see it.
+    sinks::JobInfo job{job_id, type, last_state, snap.error_message,
+                       snap.chunks.empty() ? -1 : static_cast<std::int64_t>(snap.chunks.size()), ""};
+    if (auto s = sink_.upsert_job(job); !s.ok() && store_status.ok()) store_status = std::move(s);
+  });
+  if (!store_status.ok()) return std::move(store_status).error();
+  return snapshot;
 }
 
 void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnapshot& snapshot,

@@ -25,8 +25,8 @@ struct PipelineSettings {
   std::uint64_t landing_batch_bytes = 4ull << 20;       // batch size when reading a spilled chunk back
   std::size_t landing_queue = 2;                        // finished chunks waiting for the writer
   resilience::RetryPolicy retry;                        // per chunk / page / status call
-  std::chrono::seconds poll_interval{15};               // while queued or running
-  std::chrono::seconds max_poll_duration{24 * 3600};    // then give up with a diagnostic
+  std::chrono::milliseconds poll_interval{15'000};       // while queued or running
+  std::chrono::milliseconds max_poll_duration{std::chrono::hours(24)};  // then give up with a diagnostic
 };
 
 struct ExportRequest {
