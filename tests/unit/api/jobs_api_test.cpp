@@ -173,8 +173,8 @@ TEST_F(JobsApiTest, ChunkUrlOnAnotherHostIsRefusedWithoutARequest) {
   const std::string port = std::to_string(server_->port());
   const auto before = total_requests();
   const http::BodySink sink = [](std::string_view) { return true; };
-  for (const std::string url : {"http://localhost:" + port + "/api/v2/bulk/jobs/j/results/c",
-                                "http://127.0.0.1:1/api/v2/bulk/jobs/j/results/c",
+  for (const std::string& url : std::vector<std::string>{"http://localhost:" + port + "/api/v2/bulk/jobs/j/results/c",
+                                std::string("http://127.0.0.1:1/api/v2/bulk/jobs/j/results/c"),
                                 "https://127.0.0.1:" + port + "/api/v2/bulk/jobs/j/results/c",
                                 "http://evil.example/api/v2/bulk/jobs/j/results/c",
                                 "http://127.0.0.1:" + port + "@evil.example/x",
