@@ -46,11 +46,7 @@ Status ArraySplitter::feed(std::string_view bytes) {
     const std::size_t n = std::min(kBlocksPerBatch, whole - done);
     const char* base = bytes.data() + done * kBlockBytes;
     detail::scan_blocks(kernel_, base, n, carry_, bits.data());
-    for (std::size_t b = 0; b < n; ++b) {
-      if (!process_block(bits[b], base + b * kBlockBytes, kBlockBytes, total_ + (done + b) * kBlockBytes)) {
-        return *error_;
-      }
-    }
+    if (!process_blocks(bits.data(), base, n, total_ + done * kBlockBytes)) return *error_;
     done += n;
   }
   if (const std::size_t tail = bytes.size() % kBlockBytes; tail != 0) {
@@ -82,6 +78,14 @@ Status ArraySplitter::finish() {
       break;
   }
   return *error_;
+}
+
+bool ArraySplitter::process_blocks(const BlockBits* bits, const char* bytes, std::size_t count,
+                                   std::uint64_t offset) {
+  for (std::size_t b = 0; b < count; ++b) {
+    if (!process_block(bits[b], bytes + b * kBlockBytes, kBlockBytes, offset + b * kBlockBytes)) return false;
+  }
+  return true;
 }
 
 // The state machine runs on the bits of one block, from bit p on; it looks at

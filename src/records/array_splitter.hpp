@@ -75,7 +75,12 @@ class ArraySplitter {
     kFailed,
   };
 
-  bool process_block(const detail::BlockBits& bits, const char* bytes, unsigned n, std::uint64_t block_offset);
+  // Whole blocks; cloned for CPUs with POPCNT (the default build has none).
+  __attribute__((target_clones("popcnt", "default"))) bool process_blocks(const detail::BlockBits* bits,
+                                                                           const char* bytes, std::size_t count,
+                                                                           std::uint64_t offset);
+  __attribute__((always_inline)) inline bool process_block(const detail::BlockBits& bits, const char* bytes,
+                                                           unsigned n, std::uint64_t block_offset);
   bool start_value(std::uint64_t offset, bool emits);
   bool end_value(std::uint64_t offset, char separator);
   bool after_array_closed();

@@ -5,6 +5,7 @@ namespace gb::records {
 enum class ScanKernel {
   kAuto,    // the fastest this CPU supports
   kScalar,  // portable C++, one byte at a time into bit masks
+  kSse2,    // x86-64 SSE2, which every x86-64 CPU has
   kAvx2,    // x86-64 AVX2 + PCLMULQDQ; only where the CPU has them
 };
 

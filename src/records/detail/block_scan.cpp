@@ -1,5 +1,6 @@
 #include "records/detail/block_scan.hpp"
 
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -87,24 +88,32 @@ inline BlockBits finish_block(const RawMasks& raw, ScanCarry& carry) {
   return bits;
 }
 
+// Character classes for the scalar kernel, one bit each, by table so the
+// per-byte work has no branches.
+enum : std::uint8_t { kQuote = 1, kBackslash = 2, kOpen = 4, kClose = 8, kComma = 16, kSpace = 32 };
+
+constexpr std::array<std::uint8_t, 256> make_class_table() {
+  std::array<std::uint8_t, 256> t{};
+  t['"'] = kQuote;
+  t['\\'] = kBackslash;
+  t['['] = t['{'] = kOpen;
+  t[']'] = t['}'] = kClose;
+  t[','] = kComma;
+  t[' '] = t['\t'] = t['\n'] = t['\r'] = kSpace;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kClassTable = make_class_table();
+
 RawMasks classify_scalar(const char* data) {
   RawMasks m;
   for (unsigned i = 0; i < kBlockBytes; ++i) {
-    const std::uint64_t bit = std::uint64_t{1} << i;
-    switch (data[i]) {
-      case '"': m.quote |= bit; break;
-      case '\\': m.backslash |= bit; break;
-      case '[':
-      case '{': m.open |= bit; break;
-      case ']':
-      case '}': m.close |= bit; break;
-      case ',': m.comma |= bit; break;
-      case ' ':
-      case '\t':
-      case '\n':
-      case '\r': m.whitespace |= bit; break;
-      default: break;
-    }
+    const std::uint64_t c = kClassTable[static_cast<unsigned char>(data[i])];
+    m.quote |= (c & 1) << i;
+    m.backslash |= ((c >> 1) & 1) << i;
+    m.open |= ((c >> 2) & 1) << i;
+    m.close |= ((c >> 3) & 1) << i;
+    m.comma |= ((c >> 4) & 1) << i;
+    m.whitespace |= ((c >> 5) & 1) << i;
   }
   return m;
 }
@@ -116,6 +125,38 @@ void scan_scalar(const char* data, std::size_t blocks, ScanCarry& carry, BlockBi
 }
 
 #if defined(__x86_64__)
+// SSE2 is part of x86-64 itself: every x86-64 CPU runs this kernel.
+inline std::uint64_t movemask64(__m128i a, __m128i b, __m128i c, __m128i d) {
+  return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(a))) |
+         static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(b))) << 16 |
+         static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(c))) << 32 |
+         static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(d))) << 48;
+}
+
+RawMasks classify_sse2(const char* data) {
+  __m128i v[4];
+  for (int i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i));
+  auto mask = [&v](auto&& test) { return movemask64(test(v[0]), test(v[1]), test(v[2]), test(v[3])); };
+  auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+  const __m128i case_bit = _mm_set1_epi8(0x20);  // '[' | 0x20 == '{', ']' | 0x20 == '}'
+  RawMasks m;
+  m.quote = mask([&](__m128i x) { return eq(x, '"'); });
+  m.backslash = mask([&](__m128i x) { return eq(x, '\\'); });
+  m.open = mask([&](__m128i x) { return eq(_mm_or_si128(x, case_bit), '{'); });
+  m.close = mask([&](__m128i x) { return eq(_mm_or_si128(x, case_bit), '}'); });
+  m.comma = mask([&](__m128i x) { return eq(x, ','); });
+  m.whitespace = mask([&](__m128i x) {
+    return _mm_or_si128(_mm_or_si128(eq(x, ' '), eq(x, '\t')), _mm_or_si128(eq(x, '\n'), eq(x, '\r')));
+  });
+  return m;
+}
+
+void scan_sse2(const char* data, std::size_t blocks, ScanCarry& carry, BlockBits* out) {
+  for (std::size_t b = 0; b < blocks; ++b) {
+    out[b] = finish_block<prefix_xor_portable>(classify_sse2(data + b * kBlockBytes), carry);
+  }
+}
+
 #define GB_AVX2_TARGET __attribute__((target("avx2,pclmul")))
 
 GB_AVX2_TARGET inline std::uint64_t prefix_xor_clmul(std::uint64_t x) {
@@ -174,6 +215,10 @@ void scan_blocks(ScanKernel kernel, const char* data, std::size_t blocks, ScanCa
     scan_avx2(data, blocks, carry, out);
     return;
   }
+  if (kernel == ScanKernel::kSse2) {
+    scan_sse2(data, blocks, carry, out);
+    return;
+  }
 #endif
   scan_scalar(data, blocks, carry, out);
 }
@@ -200,6 +245,12 @@ bool scan_kernel_supported(ScanKernel kernel) {
   switch (kernel) {
     case ScanKernel::kAuto:
     case ScanKernel::kScalar: return true;
+    case ScanKernel::kSse2:
+#if defined(__x86_64__)
+      return true;
+#else
+      return false;
+#endif
     case ScanKernel::kAvx2:
 #if defined(__x86_64__)
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
@@ -212,7 +263,9 @@ bool scan_kernel_supported(ScanKernel kernel) {
 
 ScanKernel resolve_scan_kernel(ScanKernel kernel) {
   if (kernel == ScanKernel::kAuto) {
-    return scan_kernel_supported(ScanKernel::kAvx2) ? ScanKernel::kAvx2 : ScanKernel::kScalar;
+    if (scan_kernel_supported(ScanKernel::kAvx2)) return ScanKernel::kAvx2;
+    if (scan_kernel_supported(ScanKernel::kSse2)) return ScanKernel::kSse2;
+    return ScanKernel::kScalar;
   }
   if (!scan_kernel_supported(kernel)) {
     throw std::invalid_argument(std::string("scan kernel not supported on this CPU: ") + to_string(kernel));
@@ -224,6 +277,7 @@ const char* to_string(ScanKernel kernel) {
   switch (kernel) {
     case ScanKernel::kAuto: return "auto";
     case ScanKernel::kScalar: return "scalar";
+    case ScanKernel::kSse2: return "sse2";
     case ScanKernel::kAvx2: return "avx2";
   }
   return "unknown";

@@ -15,8 +15,10 @@ using testing::JsonGen;
 using testing::reference_split;
 
 std::vector<ScanKernel> kernels() {
-  std::vector<ScanKernel> out{ScanKernel::kScalar};
-  if (scan_kernel_supported(ScanKernel::kAvx2)) out.push_back(ScanKernel::kAvx2);
+  std::vector<ScanKernel> out;
+  for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
+    if (scan_kernel_supported(k)) out.push_back(k);
+  }
   return out;
 }
 

@@ -60,8 +60,11 @@ std::string random_text(std::mt19937_64& rng, std::size_t size) {
 
 TEST(BlockScan, KernelsAgreeWithTheByteReference) {
   std::mt19937_64 rng(1);
-  std::vector<ScanKernel> kernels{ScanKernel::kScalar};
-  if (scan_kernel_supported(ScanKernel::kAvx2)) kernels.push_back(ScanKernel::kAvx2);
+  std::vector<ScanKernel> kernels;
+  for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
+    if (scan_kernel_supported(k)) kernels.push_back(k);
+  }
+  ASSERT_TRUE(scan_kernel_supported(ScanKernel::kScalar));
   for (int round = 0; round < 2000; ++round) {
     const std::size_t blocks = 1 + rng() % 8;
     const std::string text = random_text(rng, blocks * kBlockBytes);
@@ -99,6 +102,12 @@ TEST(BlockScan, PartialBlocksCarryLikeWholeOnes) {
       at += n;
     }
   }
+}
+
+TEST(BlockScan, AutoPicksASupportedKernel) {
+  const ScanKernel k = resolve_scan_kernel(ScanKernel::kAuto);
+  EXPECT_NE(k, ScanKernel::kAuto);
+  EXPECT_TRUE(scan_kernel_supported(k));
 }
 
 }  // namespace
