@@ -122,6 +122,21 @@ TEST(ExportTest, FlawedRecordsAreQuarantinedAndTheRestOfTheirChunkLands) {
   EXPECT_EQ(reasons.count("invalid UTF-8"), 1u);
 }
 
+TEST(ExportTest, FlawedRecordsInCursorPagesAreQuarantinedAndTheRestOfThePageLands) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"conversations", 3000, 5000}};
+  sim.faults.malformed_record.count = 1;
+  sim.faults.invalid_utf8.probability = 0.01;
+  sim.faults.nul_escape.probability = 0.01;
+  ExportHarness h(sim);
+  h.pipeline_settings().page_size = 1000;
+  auto outcome = h.run("conversations", h.job(0));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  const auto check = h.check(h.job(0));
+  EXPECT_TRUE(check.exact()) << check.summary();
+  EXPECT_GE(check.quarantined, 2u);
+}
+
 TEST(ExportTest, TruncatedResetAndOverloadedResponsesAreRetriedToAnExactSet) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 6000, 1000}};
