@@ -15,8 +15,8 @@ namespace {
 // Faults a bad day brings, a few of each: the demo must land every record anyway.
 simulator::Faults demo_faults() {
   simulator::Faults f;
-  f.too_many_requests.count = 3;
-  f.server_error.count = 3;
+  f.too_many_requests.count = 2;
+  f.server_error.count = 2;
   f.reset_mid_body.count = 1;
   f.truncated_body.count = 1;
   f.malformed_record.count = 1;        // record 0 of every job is not valid JSON

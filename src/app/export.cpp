@@ -70,7 +70,11 @@ Result<std::string> export_query(const ExportOptions& options, const api::Export
 
 Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const config::EnvLookup& env) {
   auto type = api::ExportType::parse(options.type);
-  if (!type.ok()) return std::move(type).error();
+  if (!type.ok()) {
+    Error e = std::move(type).error();
+    e.message = fmt::format("--type \"{}\": {}", options.type, e.message);
+    return e;
+  }
   auto query = export_query(options, *type);
   if (!query.ok()) return std::move(query).error();
   if (auto path = sqlite_path(options.sink_url); !path.ok()) return std::move(path).error();

@@ -1,0 +1,186 @@
+// The genesys-bulk binary, run as a user runs it, against the simulator
+// started in-process on port 0.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
+
+#include "../integration/export_harness.hpp"
+#include "child_process.hpp"
+
+namespace gb::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::vector<std::string> kSimEnv = {"GENESYS_CLIENT_ID=sim-client", "GENESYS_CLIENT_SECRET=sim-secret",
+                                          "PATH=/usr/bin:/bin"};
+
+class CliTest : public ::testing::Test {
+ protected:
+  ChildResult run(const std::vector<std::string>& args, const std::vector<std::string>& env = kSimEnv) {
+    Child child(args, env, (dir_.path() / "out.txt").string(), (dir_.path() / "err.txt").string());
+    return child.wait();
+  }
+  std::vector<std::string> export_args(const simulator::Server& server, const std::string& type,
+                                       const std::string& job_id) {
+    return {"export", "--api-url", server.base_url(), "--login-url", server.base_url(), "--type", type,
+            "--job-id", job_id, "--sink", sink_url(), "--poll-interval", "1", "--no-progress", "--log-level", "warn",
+            "--spill-dir", dir_.path().string()};
+  }
+  std::string db_path() const { return (dir_.path() / "out.db").string(); }
+  std::string sink_url() const { return "sqlite:" + db_path(); }
+  app::JobCheck check(const simulator::Server& server, const std::string& job_id) {
+    auto landed = app::read_landed(db_path(), job_id);
+    EXPECT_TRUE(landed.ok());
+    return landed.ok() ? app::check_job(server, job_id, *landed) : app::JobCheck{};
+  }
+
+  TempDir dir_;
+};
+
+std::unique_ptr<simulator::Server> start(const simulator::Settings& s) {
+  auto server = simulator::Server::start(s);
+  if (!server.ok()) throw std::runtime_error(server.error().describe());
+  return std::move(*server);
+}
+
+TEST_F(CliTest, ExportOfABulkUsersJobUnderFaultsLandsExactlyTheExpectedKeys) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 10000, 1000}};
+  sim.faults.too_many_requests.count = 2;
+  sim.faults.server_error.count = 2;
+  sim.faults.reset_mid_body.count = 1;
+  sim.faults.truncated_body.count = 1;
+  sim.faults.malformed_record.count = 1;
+  sim.faults.chunks_out_of_order = true;
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  const auto r = run(export_args(*server, "bulk:users", job));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(job));
+  const auto c = check(*server, job);
+  EXPECT_TRUE(c.exact()) << c.summary();
+  EXPECT_EQ(c.landed + c.quarantined, 10000u);
+  EXPECT_THAT(r.err, Not(HasSubstr("sim-secret")));
+
+  // `status` shows the job, its chunks, their states and counts.
+  const auto s = run({"status", "--sink", sink_url()});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_THAT(s.out, HasSubstr("job " + job));
+  EXPECT_THAT(s.out, HasSubstr("type bulk:users"));
+  EXPECT_THAT(s.out, HasSubstr("state landed"));
+  EXPECT_THAT(s.out, HasSubstr("chunks 10/10 landed, 0 failed"));
+  EXPECT_THAT(s.out, HasSubstr("records 9999  quarantined 1"));
+}
+
+int landed_chunks(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  int n = 0;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM chunks WHERE state = 'landed'", -1, &stmt, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      n = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_F(CliTest, KillNineInTheMiddleThenASecondRunLandsTheExactSetWithNoDuplicate) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
+  sim.faults.slow.probability = 1.0;                 // every call takes a while: time to kill it mid-way
+  sim.faults.slow_delay = std::chrono::milliseconds(100);
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  auto args = export_args(*server, "bulk:interactions", job);
+  args.insert(args.end(), {"--concurrency", "2"});
+  {
+    Child child(args, kSimEnv, (dir_.path() / "o1").string(), (dir_.path() / "e1").string());
+    // Wait (by state, not by time) until some chunks have landed, then kill it without warning.
+    for (int i = 0; i < 600 && landed_chunks(db_path()) < 4; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    child.kill9();
+    const auto r = child.wait();
+    EXPECT_EQ(r.exit_code, -1);
+  }
+  const int landed_before = landed_chunks(db_path());
+  EXPECT_GE(landed_before, 4);
+  EXPECT_LT(landed_before, 30);
+
+  const auto second = run(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr(fmt::format("{} earlier", landed_before)));
+  const auto c = check(*server, job);
+  EXPECT_TRUE(c.exact()) << c.summary();
+  EXPECT_EQ(c.landed, 30000u);
+  EXPECT_EQ(c.duplicates, 0u);
+  EXPECT_EQ(landed_chunks(db_path()), 30);
+}
+
+TEST_F(CliTest, AJobEndingFailedExitsNonZeroWithOneClearLine) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 1000, 500}};
+  sim.faults.job_failed.count = 1;
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  const auto r = run(export_args(*server, "bulk:users", job));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("genesys-bulk: error: "));
+  EXPECT_THAT(r.err, HasSubstr("job " + job + " ended failed"));
+}
+
+TEST_F(CliTest, BadInputGivesOneClearLineAndExitStatusTwo) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 100, 100}};
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+
+  auto args = export_args(*server, "bulk:users", job);
+  args[6] = "tickets";  // --type
+  auto r = run(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("tickets"));
+
+  args = export_args(*server, "bulk:users", job);
+  args[10] = "postgres://db/x";  // --sink
+  r = run(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("unknown scheme \"postgres\""));
+  EXPECT_THAT(r.err, HasSubstr("sqlite:PATH"));
+
+  r = run(export_args(*server, "bulk:users", job), {"PATH=/usr/bin:/bin"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("GENESYS_CLIENT_ID"));
+
+  r = run({"export", "--type", "conversations", "--api-url", server->base_url(), "--login-url", server->base_url(),
+           "--sink", sink_url()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--interval"));
+
+  r = run({"status", "--sink", "sqlite:" + (dir_.path() / "nothing-here.db").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no store at"));
+}
+
+TEST_F(CliTest, DemoLandsEveryExpectedRecordAndSaysSo) {
+  const std::string db = (dir_.path() / "demo.db").string();
+  const auto r = run({"demo", "--db", db, "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("expected records landed"));
+  EXPECT_THAT(r.out, Not(HasSubstr("MISMATCH")));
+  EXPECT_THAT(r.out, HasSubstr("sqlite3 " + db));
+}
+
+}  // namespace
+}  // namespace gb::testing
