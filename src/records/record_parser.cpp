@@ -4,23 +4,18 @@
 
 #include <string>
 #include <utility>
-#include <vector>
 
 namespace gb::records {
 
 struct RecordParser::Impl {
   explicit Impl(KeyField field) : key_name(key_field_name(field)) {}
 
-  // Empty when the element is a good record (then `key` is set).
-  std::string check(std::string_view raw, std::string& key) {
-    // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a copy
-    // in a buffer reused from record to record.
-    if (padded.size() < raw.size() + simdjson::SIMDJSON_PADDING) {
-      padded.resize(raw.size() + simdjson::SIMDJSON_PADDING);
-    }
-    std::copy(raw.begin(), raw.end(), padded.begin());
+  // Empty when the element is a good record (then `key` is set). simdjson
+  // reads up to SIMDJSON_PADDING bytes past the end, so `raw` must have that
+  // much capacity beyond its size.
+  std::string check(const std::string& raw, std::string& key) {
     simdjson::dom::element root;
-    if (auto error = parser.parse(padded.data(), raw.size(), false).get(root); error) {
+    if (auto error = parser.parse(raw.data(), raw.size(), false).get(root); error) {
       if (error == simdjson::UTF8_ERROR) return "invalid UTF-8";
       return std::string("malformed JSON: ") + simdjson::error_message(error);
     }
@@ -44,7 +39,6 @@ struct RecordParser::Impl {
 
   std::string_view key_name;
   simdjson::dom::parser parser;
-  std::vector<char> padded;
 };
 
 RecordParser::RecordParser(KeyField key_field) : impl_(std::make_unique<Impl>(key_field)) {}
@@ -53,12 +47,16 @@ RecordParser::RecordParser(RecordParser&&) noexcept = default;
 RecordParser& RecordParser::operator=(RecordParser&&) noexcept = default;
 
 void RecordParser::parse(std::string_view raw, std::uint64_t ordinal, RecordBatch& batch) {
+  // The copy the batch keeps is also the parser's padded input: one copy.
+  std::string owned;
+  owned.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
+  owned.assign(raw);
   std::string key;
-  std::string reason = impl_->check(raw, key);
+  std::string reason = impl_->check(owned, key);
   if (reason.empty()) {
-    batch.records.push_back(Record{ordinal, std::move(key), std::string(raw)});
+    batch.records.push_back(Record{ordinal, std::move(key), std::move(owned)});
   } else {
-    batch.quarantined.push_back(Quarantined{ordinal, std::move(reason), std::string(raw)});
+    batch.quarantined.push_back(Quarantined{ordinal, std::move(reason), std::move(owned)});
   }
   batch.raw_bytes += raw.size();
 }
