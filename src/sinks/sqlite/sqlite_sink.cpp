@@ -200,7 +200,8 @@ struct SqliteSink::Impl {
     LandResult result;
     records::RecordBatch batch;
     for (;;) {
-      batch.clear();
+      // No clear() here: next() clears (BatchSource's contract), and a source
+      // may lend its own storage by swapping it in, as the benchmark does.
       auto more = source.next(batch);
       if (!more) return std::move(more).error();
       if (!*more) break;

@@ -6,9 +6,9 @@ namespace gb::sinks::detail {
 
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   const int primary = rc & 0xff;
-  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   Error error = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? transient_error("") : internal_error("");
-  error.message = fmt::format("SQLite: {}: {} ({})", what, message, sqlite3_errstr(rc));
+  error.message = db != nullptr ? fmt::format("SQLite: {}: {} ({})", what, sqlite3_errmsg(db), sqlite3_errstr(rc))
+                                : fmt::format("SQLite: {}: {}", what, sqlite3_errstr(rc));
   return error;
 }
 
@@ -54,6 +54,11 @@ Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql) {
 }
 
 Result<bool> Statement::step(std::string_view what) {
+  if (bind_rc_ != SQLITE_OK) {
+    const int bind_rc = bind_rc_;
+    bind_rc_ = SQLITE_OK;
+    return sqlite_error(nullptr, bind_rc, fmt::format("{}: binding a value", what));
+  }
   const int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;

@@ -24,7 +24,8 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
 // The single translation of SQLite result codes: BUSY/LOCKED (another writer
 // held the lock past busy_timeout) are transient, everything else internal.
-// The message names `what`, SQLite's own message and its code name.
+// The message names `what`, SQLite's own message (from `db`, when given) and
+// the code's name.
 Error sqlite_error(sqlite3* db, int rc, std::string_view what);
 
 // Opens (creating if asked) a connection with extended result codes on.
@@ -59,13 +60,20 @@ class Statement {
   };
   [[nodiscard]] Use use() { return Use(stmt_.get()); }
 
+  // A failed bind (a value over SQLite's length limit, a bad index) would
+  // leave the previous value bound, so it is remembered and the next step()
+  // fails instead of running.
   void bind_text(int index, std::string_view value) {
-    sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    note(value.size() > kMaxBind ? SQLITE_TOOBIG
+                                 : sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
+                                                     SQLITE_STATIC));
   }
   void bind_blob(int index, std::string_view value) {
-    sqlite3_bind_blob(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    note(value.size() > kMaxBind ? SQLITE_TOOBIG
+                                 : sqlite3_bind_blob(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
+                                                     SQLITE_STATIC));
   }
-  void bind_int(int index, std::int64_t value) { sqlite3_bind_int64(stmt_.get(), index, value); }
+  void bind_int(int index, std::int64_t value) { note(sqlite3_bind_int64(stmt_.get(), index, value)); }
 
   // true: a row is ready; false: done. Errors carry `what`.
   Result<bool> step(std::string_view what);
@@ -76,9 +84,14 @@ class Statement {
   std::int64_t column_int(int index) const { return sqlite3_column_int64(stmt_.get(), index); }
 
  private:
+  static constexpr std::size_t kMaxBind = 0x7fffffff;  // sqlite3_bind_* take an int length
   Statement(sqlite3* db, StmtHandle stmt) : db_(db), stmt_(std::move(stmt)) {}
+  void note(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
   sqlite3* db_ = nullptr;
   StmtHandle stmt_;
+  int bind_rc_ = SQLITE_OK;
 };
 
 // BEGIN IMMEDIATE (takes the write lock at once, so the ledger check and the
