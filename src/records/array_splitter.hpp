@@ -56,6 +56,9 @@ class ArraySplitter {
 
   std::uint64_t elements() const { return elements_; }
   std::uint64_t bytes_fed() const { return total_; }
+  // Bytes held for an element that spans slices (capacity, not size): stays
+  // near the largest element, whatever the body's size.
+  std::size_t buffered_bytes() const { return partial_.capacity(); }
   // Object mode: whether the array key was present.
   bool found_array() const { return found_array_; }
 

@@ -51,6 +51,7 @@ class ChunkParser {
   std::uint64_t records() const { return records_; }
   std::uint64_t quarantined() const { return quarantined_; }
   std::uint64_t bytes_fed() const { return splitter_.bytes_fed(); }
+  std::size_t buffered_bytes() const { return splitter_.buffered_bytes(); }
 
  private:
   Status on_element(std::string_view raw);

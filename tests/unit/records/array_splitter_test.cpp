@@ -265,6 +265,56 @@ TEST(ArraySplitter, ObjectModeFindsTheArrayAtTheKey) {
   }
 }
 
+// Pages: the random array wrapped in an object among other members, some of
+// which hold the same key deeper down or as a string value.
+TEST(ArraySplitter, ObjectModeMatchesReferenceOnRandomPages) {
+  JsonGen gen(23);
+  for (int doc = 0; doc < 200; ++doc) {
+    const std::string array = gen.array(gen.pick(20), doc % 2 == 0);
+    const std::string page = "{" + gen.ws() + R"("cursor":"c\"ur" ,"x":{"conversations":[1,2]},)" +
+                             R"("y":"conversations", "conversations")" + gen.ws() + ":" + array + "," +
+                             gen.string_literal() + ":" + gen.value(1) + "}" + gen.ws();
+    const auto want = reference_split(array);
+    ASSERT_TRUE(want.has_value()) << array;
+    for (ScanKernel k : kernels()) {
+      for (const auto& cuts : {std::vector<std::size_t>{}, random_cuts(gen, page.size())}) {
+        const auto got = split(page, cuts, k, "conversations");
+        ASSERT_TRUE(got.ok) << got.error.message << " page: " << page;
+        EXPECT_EQ(*want, got.elements) << page;
+      }
+    }
+  }
+}
+
+TEST(ArraySplitter, MemoryStaysNearTheLargestElement) {
+  // 20 MB of 2 KB elements in 1000-byte slices: every element spans slices,
+  // and only the one in progress is kept.
+  const std::string element = "{\"id\":\"k\",\"pad\":\"" + std::string(2000, 'p') + "\"}";
+  std::size_t elements = 0;
+  std::size_t max_buffered = 0;
+  ArraySplitter splitter({}, [&](std::string_view e) {
+    EXPECT_EQ(e, element);
+    ++elements;
+    return ok_status();
+  });
+  std::string slice;
+  ASSERT_TRUE(splitter.feed("[").ok());
+  const std::size_t count = 20'000'000 / element.size();
+  std::string pending;
+  for (std::size_t i = 0; i < count; ++i) {
+    pending += (i ? "," : "") + element;
+    while (pending.size() >= 1000) {
+      ASSERT_TRUE(splitter.feed(std::string_view(pending).substr(0, 1000)).ok());
+      pending.erase(0, 1000);
+      max_buffered = std::max(max_buffered, splitter.buffered_bytes());
+    }
+  }
+  ASSERT_TRUE(splitter.feed(pending + "]").ok());
+  ASSERT_TRUE(splitter.finish().ok());
+  EXPECT_EQ(elements, count);
+  EXPECT_LE(max_buffered, 2 * element.size());
+}
+
 TEST(ArraySplitter, ObjectModeEdgeCases) {
   EXPECT_TRUE(split("{}", {}, ScanKernel::kAuto, "userDetails").ok);
   EXPECT_TRUE(split(R"({"userDetails":[]})", {}, ScanKernel::kAuto, "userDetails").ok);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -167,6 +168,41 @@ TEST(ChunkParser, RandomChunksLandEveryRecord) {
       EXPECT_EQ(c.records[i].ordinal, i);
     }
   }
+}
+
+TEST(ChunkParser, FiftyMegabyteChunkInBoundedBatches) {
+  const std::string pad(5000, 'p');
+  std::string body = "[";
+  constexpr std::size_t kRecords = 10'000;  // about 50 MB
+  for (std::size_t i = 0; i < kRecords; ++i) {
+    body += (i ? ",\n" : "") + std::string("{\"id\":\"r") + std::to_string(i) + "\",\"pad\":\"" + pad + "\"}";
+  }
+  body += "]";
+  ChunkParserSettings settings;
+  settings.batch_bytes = 1u << 20;
+  std::vector<bool> seen(kRecords, false);
+  std::uint64_t largest_batch = 0;
+  ChunkParser parser(settings, [&](RecordBatch& batch) {
+    largest_batch = std::max(largest_batch, batch.raw_bytes);
+    for (const auto& r : batch.records) {
+      const auto i = std::stoull(r.key.substr(1));
+      EXPECT_FALSE(seen[i]) << r.key;
+      EXPECT_EQ(r.ordinal, i);
+      seen[i] = true;
+    }
+    EXPECT_TRUE(batch.quarantined.empty());
+    return ok_status();
+  });
+  std::size_t max_buffered = 0;
+  for (std::size_t at = 0; at < body.size(); at += 16384) {
+    ASSERT_TRUE(parser.feed(std::string_view(body).substr(at, 16384)).ok());
+    max_buffered = std::max(max_buffered, parser.buffered_bytes());
+  }
+  ASSERT_TRUE(parser.finish().ok());
+  EXPECT_EQ(parser.records(), kRecords);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), true), static_cast<std::ptrdiff_t>(kRecords));
+  EXPECT_LT(largest_batch, settings.batch_bytes + 6000);  // a batch closes on the record that reaches the limit
+  EXPECT_LT(max_buffered, 16u * 1024);
 }
 
 TEST(ParsePage, ReturnsTheRecordsOfTheResultsArray) {
