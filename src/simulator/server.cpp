@@ -224,8 +224,10 @@ Result<std::unique_ptr<Server>> Server::start(const Settings& settings) {
     return invalid_input("simulator host must be an IPv4 address, got '" + settings.host + "'");
   }
   const unsigned threads = std::max(1u, settings.threads);
+  // MHD_USE_TURBO also makes MHD close without shutdown(SHUT_WR) first, so a
+  // reset fault (SO_LINGER {1, 0}) reaches the client as RST, not FIN.
   impl->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, settings.port, nullptr, nullptr,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, settings.port, nullptr, nullptr,
       &Impl::on_request, impl.get(), MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
       MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, 2048u,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemory, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
