@@ -10,6 +10,8 @@
 # CMake re-configures by itself when a CMakeLists.txt changes.
 
 SHELL := /bin/bash
+# Quiet the "Entering directory" lines of the make that CMake drives.
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DIR ?= build
 SAN_DIR ?= build-san
