@@ -11,7 +11,9 @@ namespace {
 // wait this long before trying again rather than spinning.
 constexpr std::chrono::milliseconds kProbeWait{1000};
 
-bool overload(int status) { return status == 429 || status == 503; }
+bool overload(int status) {
+  return status == 429 || status == 503;
+}
 
 }  // namespace
 

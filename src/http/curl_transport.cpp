@@ -14,7 +14,7 @@ namespace {
 
 // Bounds on what a server may send us besides the body.
 constexpr std::size_t kMaxHeaders = 200;
-constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{256} * 1024;
 
 // Everything one transfer's callbacks need; lives on send()'s stack.
 struct Transfer {
@@ -29,7 +29,8 @@ struct Transfer {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -85,10 +86,23 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool has_line_break(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
 
 // The URL without its query, for error messages (cursors are long and useless there).
-std::string url_for_message(std::string_view url) { return std::string(url.substr(0, url.find('?'))); }
+std::string url_for_message(std::string_view url) {
+  return std::string(url.substr(0, url.find('?')));
+}
+
+// curl_slist_append returns the new head, or nullptr leaving the list as it was.
+bool append(detail::SlistHandle& list, const char* line) {
+  curl_slist* grown = curl_slist_append(list.get(), line);
+  if (grown == nullptr) return false;
+  (void)list.release();  // `grown` owns the old nodes now
+  list.reset(grown);
+  return true;
+}
 
 template <class T>
 void set(CURL* h, CURLoption option, T value) {
@@ -118,7 +132,8 @@ struct CurlTransport::Share {
   static void unlock(CURL*, curl_lock_data data, void* user) { static_cast<Share*>(user)->mutexes[data].unlock(); }
 };
 
-CurlTransport::CurlTransport(CurlSettings settings) : settings_(std::move(settings)), share_(std::make_unique<Share>()) {
+CurlTransport::CurlTransport(CurlSettings settings)
+    : settings_(std::move(settings)), share_(std::make_unique<Share>()) {
   detail::ensure_curl_global_init();
   share_->handle.reset(curl_share_init());
   CURLSH* sh = share_->handle.get();
@@ -158,23 +173,20 @@ void CurlTransport::give_back(std::unique_ptr<Handle> handle) {
 
 Result<Response> CurlTransport::send(const Request& request, const BodySink* sink) {
   const std::string what = fmt::format("{} {}", request.method, url_for_message(request.url));
-  if (has_line_break(request.method) || has_line_break(request.url)) return invalid_input(what + ": line break in request");
+  if (has_line_break(request.method) || has_line_break(request.url))
+    return invalid_input(what + ": line break in request");
   detail::SlistHandle headers;
   for (const auto& [name, value] : request.headers) {
     if (name.empty() || has_line_break(name) || has_line_break(value) || name.find(':') != std::string::npos) {
       return invalid_input(what + ": malformed request header");
     }
-    const std::string line = value.empty() ? name + ";" : name + ": " + value;  // "X;" sends an empty header
-    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
-    if (grown == nullptr) return internal_error(what + ": out of memory");
-    headers.release();
-    headers.reset(grown);
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";  // "X;" is how curl sends an empty header
+    line += value;
+    if (!append(headers, line.c_str())) return internal_error(what + ": out of memory");
   }
   // No "Expect: 100-continue" round trip for bodies.
-  if (curl_slist* grown = curl_slist_append(headers.get(), "Expect:"); grown != nullptr) {
-    headers.release();
-    headers.reset(grown);
-  }
+  if (!append(headers, "Expect:")) return internal_error(what + ": out of memory");
 
   auto handle = borrow();
   CURL* h = handle->easy.get();
@@ -230,7 +242,7 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
     Error error;
     if (transfer.body_too_large) {
       const auto cap = sink != nullptr && is_success(response.status) ? settings_.max_streamed_body_bytes
-                                                                       : settings_.max_buffered_body_bytes;
+                                                                      : settings_.max_buffered_body_bytes;
       error = permanent_error(fmt::format("{}: response too large (over {} bytes)", what, cap));
     } else if (transfer.headers_too_large) {
       error = permanent_error(what + ": response headers too large");

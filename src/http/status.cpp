@@ -12,11 +12,11 @@ namespace gb::http {
 namespace {
 
 // Error bodies are small; anything past this is not worth parsing for a message.
-constexpr std::size_t kMaxErrorBodyParsed = 64 * 1024;
+constexpr std::size_t kMaxErrorBodyParsed = std::size_t{64} * 1024;
 // Keeps one API-provided string from flooding an error line.
 constexpr std::size_t kMaxFieldChars = 300;
 // A Retry-After beyond this is nonsense; the retry loop caps it much lower anyway.
-constexpr std::int64_t kMaxRetryAfterSeconds = 7 * 24 * 3600;
+constexpr std::int64_t kMaxRetryAfterSeconds = std::int64_t{7} * 24 * 3600;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -27,7 +27,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -92,7 +93,9 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
   return std::nullopt;
 }
 
-bool is_success(int status) { return status >= 200 && status < 300; }
+bool is_success(int status) {
+  return status >= 200 && status < 300;
+}
 
 bool is_transient_status(int status) {
   return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;

@@ -35,7 +35,7 @@ using BodySink = std::function<bool(std::string_view bytes)>;
 struct Response {
   int status = 0;
   Headers headers;
-  std::string body;  // empty when a 2xx body went to a BodySink
+  std::string body;              // empty when a 2xx body went to a BodySink
   std::uint64_t body_bytes = 0;  // decoded bytes received, whether buffered or streamed
   std::string correlation_id;    // ININ-Correlation-Id, kept for diagnostics
 

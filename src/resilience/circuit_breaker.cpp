@@ -24,8 +24,7 @@ CircuitBreaker::CircuitBreaker(CircuitBreakerSettings settings, const Clock& clo
 bool CircuitBreaker::allow() {
   std::lock_guard lock(mutex_);
   switch (state_) {
-    case BreakerState::kClosed:
-      return true;
+    case BreakerState::kClosed: return true;
     case BreakerState::kOpen:
       if (clock_.now() < open_until_) return false;
       transition_locked(BreakerState::kHalfOpen, "cooldown over, probing");
@@ -45,7 +44,8 @@ void CircuitBreaker::report(Outcome outcome, std::optional<std::chrono::millisec
   const bool was_probe = state_ == BreakerState::kHalfOpen;
   if (outcome == Outcome::kOverload && retry_after && *retry_after >= settings_.long_retry_after) {
     // The server asked for a long pause: honour it for every caller at once.
-    if (state_ != BreakerState::kOpen || open_until_ < now + *retry_after) open_locked(now, *retry_after, "long Retry-After");
+    if (state_ != BreakerState::kOpen || open_until_ < now + *retry_after)
+      open_locked(now, *retry_after, "long Retry-After");
     return;
   }
   switch (state_) {
@@ -93,7 +93,8 @@ void CircuitBreaker::open_locked(SteadyTime now, Duration for_how_long, const ch
       .field("breaker", settings_.name)
       .field("from", to_string(state_))
       .field("reason", why)
-      .field("open_ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(for_how_long).count()))
+      .field("open_ms",
+             static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(for_how_long).count()))
       .emit();
   state_ = BreakerState::kOpen;
 }

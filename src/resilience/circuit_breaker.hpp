@@ -15,10 +15,11 @@ enum class BreakerState { kClosed, kOpen, kHalfOpen };
 const char* to_string(BreakerState state);
 
 struct CircuitBreakerSettings {
-  int threshold = 5;                                 // consecutive overload outcomes that open it
-  std::chrono::milliseconds cooldown{30'000};        // how long it stays open before a probe
-  std::chrono::milliseconds long_retry_after{60'000};  // a Retry-After at least this long opens it at once, for that long
-  std::string name = "api";                          // for logs
+  int threshold = 5;                           // consecutive overload outcomes that open it
+  std::chrono::milliseconds cooldown{30'000};  // how long it stays open before a probe
+  std::chrono::milliseconds long_retry_after{
+      60'000};               // a Retry-After at least this long opens it at once, for that long
+  std::string name = "api";  // for logs
 };
 
 // What a call's outcome means to the breaker.

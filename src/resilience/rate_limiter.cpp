@@ -8,7 +8,8 @@ namespace gb::resilience {
 LocalRateLimiter::LocalRateLimiter(RateLimiterSettings settings, const Clock& clock, Sleeper& sleeper)
     : settings_(settings), clock_(clock), sleeper_(sleeper) {
   if (settings_.requests_per_window <= 0) throw std::invalid_argument("rate limit: requests per window must be > 0");
-  if (settings_.window <= std::chrono::milliseconds::zero()) throw std::invalid_argument("rate limit: window must be > 0");
+  if (settings_.window <= std::chrono::milliseconds::zero())
+    throw std::invalid_argument("rate limit: window must be > 0");
 }
 
 Duration LocalRateLimiter::try_grant_locked(SteadyTime now) {
@@ -58,8 +59,8 @@ void LocalRateLimiter::observe(const RateSignal& signal) {
 int LocalRateLimiter::in_window() const {
   std::lock_guard lock(mutex_);
   const SteadyTime now = clock_.now();
-  return static_cast<int>(std::count_if(grants_.begin(), grants_.end(),
-                                        [&](SteadyTime t) { return t + settings_.window > now; }));
+  return static_cast<int>(
+      std::count_if(grants_.begin(), grants_.end(), [&](SteadyTime t) { return t + settings_.window > now; }));
 }
 
 }  // namespace gb::resilience

@@ -58,10 +58,10 @@ class LocalRateLimiter final : public RateBudget {
   const Clock& clock_;
   Sleeper& sleeper_;
   mutable std::mutex mutex_;
-  std::deque<SteadyTime> grants_;         // oldest first, at most requests_per_window
-  SteadyTime not_before_{};               // the server's budget is spent: nothing until then
-  SteadyTime pace_until_{};               // slow-down applies until this time
-  Duration pace_interval_{};              // minimum gap between grants while slowed down
+  std::deque<SteadyTime> grants_;  // oldest first, at most requests_per_window
+  SteadyTime not_before_{};        // the server's budget is spent: nothing until then
+  SteadyTime pace_until_{};        // slow-down applies until this time
+  Duration pace_interval_{};       // minimum gap between grants while slowed down
   std::optional<SteadyTime> last_grant_;
 };
 

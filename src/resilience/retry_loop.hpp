@@ -13,10 +13,10 @@
 namespace gb::resilience {
 
 struct RetryPolicy {
-  int max_attempts = 6;                                  // first try included
-  std::chrono::milliseconds base_delay{500};             // backoff base
-  std::chrono::milliseconds max_delay{60'000};           // backoff cap
-  std::chrono::milliseconds max_retry_after{300'000};    // cap on a server's Retry-After
+  int max_attempts = 6;                                // first try included
+  std::chrono::milliseconds base_delay{500};           // backoff base
+  std::chrono::milliseconds max_delay{60'000};         // backoff cap
+  std::chrono::milliseconds max_retry_after{300'000};  // cap on a server's Retry-After
 };
 
 // Full jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1))].

@@ -28,16 +28,11 @@ Error error_from_curl(CURLcode code, std::string_view detail, std::string_view w
     case CURLE_GOT_NOTHING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_SSL_CONNECT_ERROR:      // handshake cut short; verification failures have their own codes
-    case CURLE_BAD_CONTENT_ENCODING:   // a compressed stream cut short
-    case CURLE_AGAIN:
-      kind = ErrorKind::kTransient;
-      break;
-    case CURLE_OUT_OF_MEMORY:
-      kind = ErrorKind::kInternal;
-      break;
-    default:
-      break;
+    case CURLE_SSL_CONNECT_ERROR:     // handshake cut short; verification failures have their own codes
+    case CURLE_BAD_CONTENT_ENCODING:  // a compressed stream cut short
+    case CURLE_AGAIN: kind = ErrorKind::kTransient; break;
+    case CURLE_OUT_OF_MEMORY: kind = ErrorKind::kInternal; break;
+    default: break;
   }
   const std::string_view text = detail.empty() ? std::string_view(curl_easy_strerror(code)) : detail;
   return make_error(kind, fmt::format("{}: {} (curl {})", what, text, static_cast<int>(code)));

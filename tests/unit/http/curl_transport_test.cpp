@@ -257,7 +257,8 @@ TEST_F(TlsTest, UntrustedCertificateIsRefusedPermanently) {
   auto r = t.send(get(server_->base_url() + "/ok"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kPermanent) << r.error().describe();
-  EXPECT_NE(r.error().message.find("curl 60"), std::string::npos) << r.error().message;  // CURLE_PEER_FAILED_VERIFICATION
+  EXPECT_NE(r.error().message.find("curl 60"), std::string::npos)
+      << r.error().message;  // CURLE_PEER_FAILED_VERIFICATION
 }
 
 TEST_F(TlsTest, TrustedCertificateWorks) {

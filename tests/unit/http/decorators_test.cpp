@@ -30,15 +30,16 @@ Response with(int status, Headers headers) {
 }
 
 TEST(RateSignal, FromGenesysHeaders) {
-  auto s = rate_signal(with(200, {{"inin-ratelimit-allowed", "300"}, {"inin-ratelimit-count", "295"},
-                                  {"inin-ratelimit-reset", "30"}}));
+  auto s = rate_signal(
+      with(200, {{"inin-ratelimit-allowed", "300"}, {"inin-ratelimit-count", "295"}, {"inin-ratelimit-reset", "30"}}));
   EXPECT_EQ(s.remaining, 5);
   EXPECT_EQ(s.reset, milliseconds(30'000));
 }
 
 TEST(RateSignal, XRateLimitRemainingAndTheLowerWins) {
   EXPECT_EQ(rate_signal(with(200, {{"X-RateLimit-Remaining", "7"}})).remaining, 7);
-  EXPECT_EQ(rate_signal(with(200, {{"X-RateLimit-Remaining", "70"}, {"inin-ratelimit-allowed", "300"},
+  EXPECT_EQ(rate_signal(with(200, {{"X-RateLimit-Remaining", "70"},
+                                   {"inin-ratelimit-allowed", "300"},
                                    {"inin-ratelimit-count", "298"}}))
                 .remaining,
             2);

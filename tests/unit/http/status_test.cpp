@@ -51,7 +51,8 @@ TEST(Classify, MessageCarriesApiCodeMessageStatusAndCorrelation) {
 }
 
 TEST(Classify, OAuthErrorBody) {
-  const Error e = error_from_response(response(401, {}, R"({"error":"invalid_client","description":"bad secret"})"), "token");
+  const Error e =
+      error_from_response(response(401, {}, R"({"error":"invalid_client","description":"bad secret"})"), "token");
   EXPECT_EQ(e.message, "token: invalid_client: bad secret");
 }
 
@@ -61,7 +62,8 @@ TEST(Classify, NonJsonOrHugeBodiesAreIgnored) {
   std::string huge = R"({"code":"big","message":")" + std::string(200000, 'a') + "\"}";
   EXPECT_EQ(error_from_response(response(400, {}, huge), "op").message, "op");
   // A long field is cut, and control characters cannot break the line.
-  const Error e = error_from_response(response(400, {}, R"({"code":"c\nd","message":")" + std::string(1000, 'm') + "\"}"), "op");
+  const Error e =
+      error_from_response(response(400, {}, R"({"code":"c\nd","message":")" + std::string(1000, 'm') + "\"}"), "op");
   EXPECT_LT(e.message.size(), 700u);
   EXPECT_EQ(e.message.find('\n'), std::string::npos);
 }
@@ -75,7 +77,8 @@ TEST(RetryAfter, Seconds) {
 }
 
 TEST(RetryAfter, HttpDateAgainstTheServersDate) {
-  const Response r = response(503, {{"Date", "Wed, 21 Oct 2015 07:28:00 GMT"}, {"Retry-After", "Wed, 21 Oct 2015 07:28:30 GMT"}});
+  const Response r =
+      response(503, {{"Date", "Wed, 21 Oct 2015 07:28:00 GMT"}, {"Retry-After", "Wed, 21 Oct 2015 07:28:30 GMT"}});
   EXPECT_EQ(retry_after(r), milliseconds(30'000));
 }
 

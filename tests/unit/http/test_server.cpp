@@ -15,7 +15,7 @@
 namespace gb::http::testing {
 namespace {
 
-const char* const kTestKeyPem =
+constexpr const char* kTestKeyPem =
     "-----BEGIN PRIVATE KEY-----\n"
     "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgPgJhyJeuDmNaeINz\n"
     "h91KLE6vvF2CKhJmD3fSfQkp7uehRANCAATGMHq8wDbXgm3lqnBpCv3+YDkqcwvf\n"
@@ -38,7 +38,8 @@ std::size_t query_number(MHD_Connection* c, const char* name, std::size_t fallba
 
 std::string gzip(std::string_view in) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("zlib");
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("zlib");
   std::string out(deflateBound(&zs, in.size()) + 64, '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
@@ -120,8 +121,8 @@ MHD_Result handle(void* cls, MHD_Connection* c, const char* url, const char* met
     state->cut_at = n / 2;
     state->reset = path == "/reset";
     // /truncated declares its full length; /reset is chunked (no length).
-    MHD_Response* r = MHD_create_response_from_callback(state->reset ? MHD_SIZE_UNKNOWN : n, 4096, &cut_reader,
-                                                        state, nullptr);
+    MHD_Response* r =
+        MHD_create_response_from_callback(state->reset ? MHD_SIZE_UNKNOWN : n, 4096, &cut_reader, state, nullptr);
     const MHD_Result ret = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ret;
@@ -178,15 +179,13 @@ std::unique_ptr<TestServer> TestServer::start(bool tls) {
   if (tls) flags |= MHD_USE_TLS;
   if (tls) {
     server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &handle, server.get(), MHD_OPTION_SOCK_ADDR, &addr,
-                                       MHD_OPTION_NOTIFY_COMPLETED, &completed, nullptr,
-                                       MHD_OPTION_NOTIFY_CONNECTION, &notify_connection, server.get(),
-                                       MHD_OPTION_HTTPS_MEM_KEY, kTestKeyPem, MHD_OPTION_HTTPS_MEM_CERT,
-                                       kTestCertPem, MHD_OPTION_END);
+                                       MHD_OPTION_NOTIFY_COMPLETED, &completed, nullptr, MHD_OPTION_NOTIFY_CONNECTION,
+                                       &notify_connection, server.get(), MHD_OPTION_HTTPS_MEM_KEY, kTestKeyPem,
+                                       MHD_OPTION_HTTPS_MEM_CERT, kTestCertPem, MHD_OPTION_END);
   } else {
     server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &handle, server.get(), MHD_OPTION_SOCK_ADDR, &addr,
-                                       MHD_OPTION_NOTIFY_COMPLETED, &completed, nullptr,
-                                       MHD_OPTION_NOTIFY_CONNECTION, &notify_connection, server.get(),
-                                       MHD_OPTION_END);
+                                       MHD_OPTION_NOTIFY_COMPLETED, &completed, nullptr, MHD_OPTION_NOTIFY_CONNECTION,
+                                       &notify_connection, server.get(), MHD_OPTION_END);
   }
   if (server->daemon_ == nullptr) throw std::runtime_error("cannot start the test HTTP server");
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);

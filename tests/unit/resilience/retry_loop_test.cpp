@@ -111,7 +111,8 @@ TEST(Retry, SucceedsAfterTransientFailures) {
 }
 
 TEST(Retry, PermanentAndUnauthorizedReturnAtOnce) {
-  for (ErrorKind kind : {ErrorKind::kPermanent, ErrorKind::kUnauthorized, ErrorKind::kInvalidInput, ErrorKind::kInternal}) {
+  for (ErrorKind kind :
+       {ErrorKind::kPermanent, ErrorKind::kUnauthorized, ErrorKind::kInvalidInput, ErrorKind::kInternal}) {
     FakeClock clock;
     int calls = 0;
     auto out = retry(policy(), clock, [&](int) -> Result<int> {
