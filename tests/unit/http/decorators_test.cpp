@@ -69,6 +69,20 @@ TEST(RateLimitedTransport, WaitsForTheBudgetAndSlowsDownWhenTheServerSaysSo) {
   EXPECT_EQ(server->requests_served(), 2);
 }
 
+TEST(RateLimitedTransport, A429PausesEveryCallerUntilRetryAfter) {
+  auto server = testing::TestServer::start();
+  CurlTransport curl;
+  FakeClock clock;
+  resilience::LocalRateLimiter limiter({}, clock, clock);
+  RateLimitedTransport t(curl, limiter);
+  auto r = t.send(get(server->base_url() + "/status?code=429&retry=5"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(clock.total_slept(), seconds(0));
+  ASSERT_TRUE(t.send(get(server->base_url() + "/bytes?n=10")).ok());
+  EXPECT_EQ(clock.total_slept(), seconds(5));
+}
+
 TEST(CircuitBreakerTransport, OpensRefusesProbesAndCloses) {
   auto server = testing::TestServer::start();
   CurlTransport curl;
