@@ -21,6 +21,18 @@ RateLimiter::Decision RateLimiter::take() {
   return decision_locked(false, now);
 }
 
+RateLimiter::Decision RateLimiter::peek() {
+  std::lock_guard lock(mutex_);
+  const SteadyTime now = clock_.now();
+  if (!started_ || now >= window_start_ + window_) {
+    Decision d;
+    d.budget = budget_;
+    d.reset_seconds = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(window_).count());
+    return d;
+  }
+  return decision_locked(count_ < budget_ || budget_ <= 0, now);
+}
+
 RateLimiter::Decision RateLimiter::decision_locked(bool allowed, SteadyTime now) const {
   Decision d;
   d.allowed = allowed;

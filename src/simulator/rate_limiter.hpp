@@ -23,6 +23,8 @@ class RateLimiter {
 
   // Counts one request if the window still has budget; says so either way.
   Decision take();
+  // The current window's figures, counting nothing (for responses outside the budget).
+  Decision peek();
 
  private:
   Decision decision_locked(bool allowed, SteadyTime now) const;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "base/ids.hpp"
@@ -345,16 +346,18 @@ Reply Api::handle(const HttpRequest& req) {
   t_correlation_id = uuid_from(mix64(settings_.seed ^ 0xc0ffeeULL ^ mix64(n)), mix64(n));
   const RouteMatch m = match(req.method, req.path);
   Reply r;
+  bool rate_headers = false;
   const SteadyTime now = clock_.now();
-  bool outage = false;
+  // The outage's end, if one is on now.
+  std::optional<SteadyTime> outage;
   {
     std::lock_guard lock(outage_mutex_);
-    outage = now < outage_until_;
+    if (now < outage_until_) outage = outage_until_;
   }
   const auto& f = settings_.faults;
   if (f.outage_duration.count() > 0) {
     const auto from = start_ + f.outage_after;
-    outage = outage || (now >= from && now < from + f.outage_duration);
+    if (now >= from && now < from + f.outage_duration) outage = std::max(outage.value_or(now), from + f.outage_duration);
   }
 
   if (m.id == RouteId::kStats) {
@@ -362,6 +365,8 @@ Reply Api::handle(const HttpRequest& req) {
     r.body = make_body(stats_json());
   } else if (outage) {
     r = error(503, "service.unavailable", "The service is temporarily unavailable (simulated outage)");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*outage - now).count();
+    r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, (left + 999) / 1000)));
   } else if (req.body_too_large) {
     r = error(413, "", "The request body is too large");
   } else if (!m.api) {
@@ -374,6 +379,7 @@ Reply Api::handle(const HttpRequest& req) {
       r = error(404, "not.found", "No resource at " + req.path);
     }
   } else {
+    rate_headers = true;
     const auto d = limiter_.take();
     if (!d.allowed) {
       r = error(429, "too.many.requests", fmt::format("Rate limit exceeded the maximum of {} requests", d.budget));
@@ -416,6 +422,14 @@ Reply Api::handle(const HttpRequest& req) {
     r.headers.emplace_back("inin-ratelimit-reset", std::to_string(d.reset_seconds));
     r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining()));
     if (faults_.fire(FaultKind::kSlow)) r.delay = f.slow_delay;
+  }
+  if (!rate_headers && m.id != RouteId::kStats) {
+    // Budget headers on every response; login and outage answers do not spend it.
+    const auto d = limiter_.peek();
+    r.headers.emplace_back("inin-ratelimit-count", std::to_string(d.count));
+    r.headers.emplace_back("inin-ratelimit-allowed", std::to_string(d.budget));
+    r.headers.emplace_back("inin-ratelimit-reset", std::to_string(d.reset_seconds));
+    r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining()));
   }
   r.route = m.name;
   r.headers.emplace_back("ININ-Correlation-Id", t_correlation_id);

@@ -176,7 +176,10 @@ TEST_F(FaultTest, OutageWindowAnswers503ToEverything) {
   token_ = token();
   EXPECT_EQ(api("GET", chunk_path()).status, 200);
   clock.advance(std::chrono::seconds(6));
-  EXPECT_EQ(api("GET", chunk_path()).status, 503);
+  auto down = api("GET", chunk_path());
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.header("retry-after"), "9");
+  EXPECT_FALSE(down.header("inin-ratelimit-allowed").empty());
   EXPECT_EQ(login().status, 503);
   clock.advance(std::chrono::seconds(10));
   EXPECT_EQ(api("GET", chunk_path()).status, 200);

@@ -15,6 +15,8 @@ TEST_F(ServerTest, LogsInWithBasicOrFormCredentials) {
   EXPECT_FALSE(field(basic.body, "access_token").empty());
   EXPECT_EQ(field(basic.body, "token_type"), "bearer");
   EXPECT_FALSE(basic.header("inin-correlation-id").empty());
+  EXPECT_EQ(basic.header("inin-ratelimit-count"), "0");  // login does not spend the API budget
+  EXPECT_EQ(basic.header("inin-ratelimit-allowed"), "100000");
 
   HttpCall form;
   form.method = "POST";
