@@ -1,10 +1,10 @@
 // Parse throughput (issue 3, item 13): the array splitter alone, splitter +
 // record parser, against simdjson's own rate and a byte-at-a-time splitter on
 // the same bytes. Medians of several runs; figures vary with machine load.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   CLI::App app{"records parse throughput"};
   std::size_t megabytes = 256;
   int runs = 5;
-  std::size_t slice = 16 * 1024;
+  std::size_t slice = std::size_t{16} * 1024;
   app.add_option("--mb", megabytes, "size of the test body in MiB")->check(CLI::Range(1, 4096));
   app.add_option("--runs", runs, "runs per measurement (the median is shown)")->check(CLI::Range(1, 100));
   app.add_option("--slice", slice, "bytes per feed() call, as curl hands them over")->check(CLI::Range(1, 1 << 30));
@@ -100,9 +100,10 @@ int main(int argc, char** argv) {
   std::uint64_t records = 0;
   const std::string body = make_body(megabytes << 20, &records);
   const double gb = static_cast<double>(body.size()) / 1e9;
-  fmt::print("body: {:.1f} MB, {} conversation records, {:.0f} bytes each on average; slices of {} bytes; "
-             "median of {} runs\n\n",
-             static_cast<double>(body.size()) / 1e6, records, static_cast<double>(body.size()) / records, slice, runs);
+  fmt::print(
+      "body: {:.1f} MB, {} conversation records, {:.0f} bytes each on average; slices of {} bytes; "
+      "median of {} runs\n\n",
+      static_cast<double>(body.size()) / 1e6, records, static_cast<double>(body.size()) / static_cast<double>(records), slice, runs);
 
   auto split_run = [&](ScanKernel kernel) {
     gb::records::SplitterSettings settings;
@@ -181,7 +182,8 @@ int main(int argc, char** argv) {
   }
   const double bytewise_seconds = rows.front().seconds;
   fmt::print("\nsplitter ({}) vs byte-at-a-time:      {:.2f}x\n",
-             gb::records::to_string(gb::records::resolve_scan_kernel(ScanKernel::kAuto)), bytewise_seconds / splitter_seconds);
+             gb::records::to_string(gb::records::resolve_scan_kernel(ScanKernel::kAuto)),
+             bytewise_seconds / splitter_seconds);
   fmt::print("splitter vs simdjson DOM:              {:.2f}x\n", dom_seconds / splitter_seconds);
   fmt::print("splitter vs simdjson On-Demand count:  {:.2f}x\n", ondemand_seconds / splitter_seconds);
   fmt::print("splitter + parser vs simdjson DOM:     {:.2f}x\n", dom_seconds / pipeline_seconds);

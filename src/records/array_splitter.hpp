@@ -14,6 +14,14 @@
 #include "records/detail/block_scan.hpp"
 #include "records/scan_kernel.hpp"
 
+// GCC clones a function for POPCNT and picks the clone at load time (ifunc);
+// other compilers (clang-tidy) get the plain function.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GB_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define GB_POPCNT_CLONES
+#endif
+
 namespace gb::records {
 
 inline constexpr std::size_t kDefaultMaxElementBytes = 64u * 1024 * 1024;
@@ -64,26 +72,25 @@ class ArraySplitter {
 
  private:
   enum class Phase {
-    kStart,           // before the first non-whitespace byte
-    kArrayFirst,      // after '[': an element or ']'
-    kArrayNext,       // after ',': an element
-    kInValue,         // inside an element (or a skipped object member's value)
-    kObjectFirst,     // after '{': a key or '}'
-    kObjectNext,      // after ',' in the object: a key
-    kObjectKey,       // inside a key string
-    kObjectColon,     // after a key
-    kObjectValue,     // after ':'
+    kStart,             // before the first non-whitespace byte
+    kArrayFirst,        // after '[': an element or ']'
+    kArrayNext,         // after ',': an element
+    kInValue,           // inside an element (or a skipped object member's value)
+    kObjectFirst,       // after '{': a key or '}'
+    kObjectNext,        // after ',' in the object: a key
+    kObjectKey,         // inside a key string
+    kObjectColon,       // after a key
+    kObjectValue,       // after ':'
     kObjectAfterArray,  // after the wanted array: ',' or '}'
-    kTrailing,        // after the body: whitespace only
+    kTrailing,          // after the body: whitespace only
     kFailed,
   };
 
   // Whole blocks; cloned for CPUs with POPCNT (the default build has none).
-  __attribute__((target_clones("popcnt", "default"))) bool process_blocks(const detail::BlockBits* bits,
-                                                                           const char* bytes, std::size_t count,
-                                                                           std::uint64_t offset);
-  __attribute__((always_inline)) inline bool process_block(const detail::BlockBits& bits, const char* bytes,
-                                                           unsigned n, std::uint64_t block_offset);
+  GB_POPCNT_CLONES bool process_blocks(const detail::BlockBits* bits, const char* bytes, std::size_t count,
+                                       std::uint64_t offset);
+  __attribute__((always_inline)) inline bool process_block(const detail::BlockBits& bits, const char* bytes, unsigned n,
+                                                           std::uint64_t block_offset);
   bool start_value(std::uint64_t offset, bool emits);
   bool end_value(std::uint64_t offset, char separator);
   bool after_array_closed();
@@ -99,12 +106,12 @@ class ArraySplitter {
   detail::ScanCarry carry_;
 
   Phase phase_ = Phase::kStart;
-  std::int64_t depth_ = 0;        // containers open before the current byte
-  std::int64_t value_level_ = 0;  // depth_ at which the current value sits
-  bool value_emits_ = false;      // element (true) or skipped object member
-  std::uint64_t value_start_ = 0; // offset of the current value's first byte
+  std::int64_t depth_ = 0;         // containers open before the current byte
+  std::int64_t value_level_ = 0;   // depth_ at which the current value sits
+  bool value_emits_ = false;       // element (true) or skipped object member
+  std::uint64_t value_start_ = 0;  // offset of the current value's first byte
   bool found_array_ = false;
-  std::string key_;               // object mode: the key being read (bounded)
+  std::string key_;  // object mode: the key being read (bounded)
 
   std::string partial_;  // bytes of an element begun in an earlier slice
   const char* slice_ = nullptr;

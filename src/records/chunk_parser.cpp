@@ -22,7 +22,9 @@ ChunkParser::ChunkParser(ChunkParserSettings settings, BatchFn on_batch)
       splitter_(splitter_settings(settings_), [this](std::string_view raw) { return on_element(raw); }),
       next_ordinal_(settings_.first_ordinal) {}
 
-Status ChunkParser::feed(std::string_view bytes) { return splitter_.feed(bytes); }
+Status ChunkParser::feed(std::string_view bytes) {
+  return splitter_.feed(bytes);
+}
 
 Status ChunkParser::finish() {
   if (Status status = splitter_.finish(); !status) return status;

@@ -42,8 +42,7 @@ inline std::uint64_t escaped_bits(std::uint64_t backslash, ScanCarry& carry) {
   const std::uint64_t odd_ends = odd_sum & ~backslash;
   // An odd run left open by the previous block escapes bit 0 unless bit 0
   // extends the run (then the run's parity is handled by even_class).
-  const std::uint64_t escaped =
-      (even_ends & ~kEvenBits) | (odd_ends & kEvenBits) | (carry.escape_next & ~backslash);
+  const std::uint64_t escaped = (even_ends & ~kEvenBits) | (odd_ends & kEvenBits) | (carry.escape_next & ~backslash);
   carry.escape_next = odd_run_reaches_end ? 1 : 0;
   return escaped;
 }
@@ -107,7 +106,9 @@ constexpr std::array<std::uint8_t, 256> kClassTable = make_class_table();
 // Bit 0 of each of the 8 bytes of x (the other bits zero) -> 8 bits. The
 // multiplier puts byte i's bit at bit 56 + i; no two partial products share
 // a bit position in 56..63, so nothing carries into the result.
-inline std::uint64_t gather_bytes(std::uint64_t x) { return (x * 0x0102040810204080ULL) >> 56; }
+inline std::uint64_t gather_bytes(std::uint64_t x) {
+  return (x * 0x0102040810204080ULL) >> 56;
+}
 
 RawMasks classify_scalar(const char* data) {
   constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
@@ -145,7 +146,7 @@ inline std::uint64_t movemask64(__m128i a, __m128i b, __m128i c, __m128i d) {
 
 RawMasks classify_sse2(const char* data) {
   __m128i v[4];
-  for (int i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i));
+  for (std::size_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i));
   auto mask = [&v](auto&& test) { return movemask64(test(v[0]), test(v[1]), test(v[2]), test(v[3])); };
   auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
   const __m128i case_bit = _mm_set1_epi8(0x20);  // '[' | 0x20 == '{', ']' | 0x20 == '}'
@@ -181,7 +182,9 @@ GB_AVX2_TARGET inline std::uint64_t movemask64(__m256i lo, __m256i hi) {
   return l | (std::uint64_t{h} << 32);
 }
 
-GB_AVX2_TARGET inline __m256i eq(__m256i v, char c) { return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)); }
+GB_AVX2_TARGET inline __m256i eq(__m256i v, char c) {
+  return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
+}
 
 // Whitespace by table lookup on the low nibble: the table holds the one
 // whitespace byte with that nibble (0x20, 0x09, 0x0A, 0x0D), 0 elsewhere; a
@@ -252,21 +255,18 @@ BlockBits scan_partial(const char* block, std::size_t n, ScanCarry& carry) {
 namespace gb::records {
 
 bool scan_kernel_supported(ScanKernel kernel) {
+#if defined(__x86_64__)
+  constexpr bool kX86 = true;
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+#else
+  constexpr bool kX86 = false;
+  const bool avx2 = false;
+#endif
   switch (kernel) {
     case ScanKernel::kAuto:
     case ScanKernel::kScalar: return true;
-    case ScanKernel::kSse2:
-#if defined(__x86_64__)
-      return true;
-#else
-      return false;
-#endif
-    case ScanKernel::kAvx2:
-#if defined(__x86_64__)
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
-#else
-      return false;
-#endif
+    case ScanKernel::kSse2: return kX86;
+    case ScanKernel::kAvx2: return avx2;
   }
   return false;
 }

@@ -146,7 +146,8 @@ TEST(ArraySplitter, StructuralNoiseMatchesReference) {
   for (int doc = 0; doc < 20000; ++doc) {
     std::string body = "[";
     const int len = gen.pick(150);
-    for (int i = 0; i < len; ++i) body += alphabet[static_cast<std::size_t>(gen.pick(static_cast<int>(alphabet.size())))];
+    for (int i = 0; i < len; ++i)
+      body += alphabet[static_cast<std::size_t>(gen.pick(static_cast<int>(alphabet.size())))];
     if (gen.pick(2)) body += "]";
     for (ScanKernel k : kernels()) {
       expect_same_as_reference(body, split(body, {}, k), "noise whole");
@@ -168,7 +169,8 @@ TEST(ArraySplitter, BackslashRunsAcrossBlockAndSliceBoundaries) {
       ASSERT_EQ(want->size(), 3u);
       for (ScanKernel k : kernels()) {
         expect_same_as_reference(body, split(body, {}, k), "whole");
-        for (std::size_t cut = 1; cut < body.size(); ++cut) expect_same_as_reference(body, split(body, {cut}, k), "cut");
+        for (std::size_t cut = 1; cut < body.size(); ++cut)
+          expect_same_as_reference(body, split(body, {cut}, k), "cut");
       }
     }
   }
@@ -259,8 +261,7 @@ TEST(ArraySplitter, ObjectModeFindsTheArrayAtTheKey) {
     for (const auto& cuts : {std::vector<std::size_t>{}, every_byte(page.size())}) {
       const auto got = split(page, cuts, k, "conversations");
       ASSERT_TRUE(got.ok) << got.error.message;
-      EXPECT_EQ(got.elements,
-                (std::vector<std::string>{R"({"conversationId":"c1"})", R"({"conversationId":"c\"2"})"}));
+      EXPECT_EQ(got.elements, (std::vector<std::string>{R"({"conversationId":"c1"})", R"({"conversationId":"c\"2"})"}));
     }
   }
 }
@@ -321,13 +322,15 @@ TEST(ArraySplitter, ObjectModeEdgeCases) {
   const auto missing = split(R"({"cursor":"a","userDetailsX":[1]})", {}, ScanKernel::kAuto, "userDetails");
   EXPECT_TRUE(missing.ok);
   EXPECT_TRUE(missing.elements.empty());
-  for (const char* bad : {R"([{"userDetails":[1]}])", R"({"userDetails":{"a":1}})", R"({"userDetails":[1],"userDetails":[2]})",
-                          R"({"userDetails":[1]} x)", R"({"a" 1})", R"({"userDetails":[1])"}) {
+  for (const char* bad :
+       {R"([{"userDetails":[1]}])", R"({"userDetails":{"a":1}})", R"({"userDetails":[1],"userDetails":[2]})",
+        R"({"userDetails":[1]} x)", R"({"a" 1})", R"({"userDetails":[1])"}) {
     const auto got = split(bad, {}, ScanKernel::kAuto, "userDetails");
     EXPECT_FALSE(got.ok) << bad;
     EXPECT_EQ(got.error.kind, ErrorKind::kTransient) << bad;
   }
-  EXPECT_EQ(split(R"({"userDetails":[1])", {}, ScanKernel::kAuto, "userDetails").error.message.rfind("truncated", 0), 0u);
+  EXPECT_EQ(split(R"({"userDetails":[1])", {}, ScanKernel::kAuto, "userDetails").error.message.rfind("truncated", 0),
+            0u);
 }
 
 }  // namespace

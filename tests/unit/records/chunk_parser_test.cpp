@@ -64,7 +64,8 @@ TEST(ChunkParser, LandsEveryElementOnceInOrderWithOrdinals) {
     settings.batch_records = 64;
     settings.first_ordinal = 1000;
     ChunkParser parser(settings, collect(c));
-    for (std::size_t at = 0; at < body.size(); at += slice) ASSERT_TRUE(parser.feed(std::string_view(body).substr(at, slice)).ok());
+    for (std::size_t at = 0; at < body.size(); at += slice)
+      ASSERT_TRUE(parser.feed(std::string_view(body).substr(at, slice)).ok());
     ASSERT_TRUE(parser.finish().ok());
     ASSERT_EQ(c.records.size(), good.size());
     ASSERT_EQ(c.quarantined.size(), bad.size());
@@ -92,7 +93,9 @@ TEST(ChunkParser, LandsEveryElementOnceInOrderWithOrdinals) {
 
 TEST(ChunkParser, FlushesOnTheByteThreshold) {
   std::string body = "[";
-  for (int i = 0; i < 10; ++i) body += std::string(i ? "," : "") + "{\"id\":\"k" + std::to_string(i) + "\",\"p\":\"" + std::string(80, 'x') + "\"}";
+  for (int i = 0; i < 10; ++i)
+    body +=
+        std::string(i ? "," : "") + "{\"id\":\"k" + std::to_string(i) + "\",\"p\":\"" + std::string(80, 'x') + "\"}";
   body += "]";
   const std::size_t record_size = std::string("{\"id\":\"k0\",\"p\":\"\"}").size() + 80;
   Collected c;
@@ -206,9 +209,10 @@ TEST(ChunkParser, FiftyMegabyteChunkInBoundedBatches) {
 }
 
 TEST(ParsePage, ReturnsTheRecordsOfTheResultsArray) {
-  const std::string page = std::string(R"({"conversations":[{"conversationId":"c1","participants":[{"userId":"u"}]},)") +
-                           "{\"conversationId\":\"c2\",\"bad\":\"\xc0\xaf\"},{\"conversationId\":\"c3\"}]," +
-                           R"("cursor":"next-1","dataAvailabilityDate":"2026-11-01T00:00:00Z"})";
+  const std::string page =
+      std::string(R"({"conversations":[{"conversationId":"c1","participants":[{"userId":"u"}]},)") +
+      "{\"conversationId\":\"c2\",\"bad\":\"\xc0\xaf\"},{\"conversationId\":\"c3\"}]," +
+      R"("cursor":"next-1","dataAvailabilityDate":"2026-11-01T00:00:00Z"})";
   const auto batch = parse_page(page, "conversations", KeyField::kConversationId, 200);
   ASSERT_TRUE(batch.ok()) << batch.error().message;
   ASSERT_EQ(batch->records.size(), 2u);
@@ -222,7 +226,8 @@ TEST(ParsePage, ReturnsTheRecordsOfTheResultsArray) {
 }
 
 TEST(ParsePage, UserDetailsAndEmptyPages) {
-  const auto users = parse_page(R"({"userDetails":[{"userId":"u1"},{"userId":"u2"}]})", "userDetails", KeyField::kUserId, 0);
+  const auto users =
+      parse_page(R"({"userDetails":[{"userId":"u1"},{"userId":"u2"}]})", "userDetails", KeyField::kUserId, 0);
   ASSERT_TRUE(users.ok());
   EXPECT_EQ(users->records.size(), 2u);
   const auto empty = parse_page(R"({"dataAvailabilityDate":"x"})", "userDetails", KeyField::kUserId, 0);

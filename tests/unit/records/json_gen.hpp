@@ -29,12 +29,12 @@ class JsonGen {
     const int len = pick(12);
     for (int i = 0; i < len; ++i) {
       switch (pick(12)) {
-        case 0: s += "\\\""; break;                   // escaped quote
+        case 0: s += "\\\""; break;                                // escaped quote
         case 1: s += std::string(2 * (1 + pick(4)), '\\'); break;  // even backslash run (escaped backslashes)
-        case 2: s += "\\\\\\\""; break;               // \\ then \"
+        case 2: s += "\\\\\\\""; break;                            // \\ then \"
         case 3: s += "\\u0000"; break;
         case 4: s += "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"; break;  // e-acute, euro, emoji
-        case 5: s += "[{,}]:"; break;                  // structure inside a string
+        case 5: s += "[{,}]:"; break;                                // structure inside a string
         case 6: s += "\\n\\t\\/"; break;
         default: s += static_cast<char>('a' + pick(26)); break;
       }
@@ -49,7 +49,8 @@ class JsonGen {
       case 1: return std::to_string(static_cast<int>(rng_() % 100000) - 500);
       case 2: return pick(2) ? "true" : "null";
       case 3: return "-1.5e3";
-      case 4: case 5: return object(depth + 1, false);
+      case 4:
+      case 5: return object(depth + 1, false);
       default: {
         std::string s = "[" + ws();
         const int n = pick(4);
@@ -96,7 +97,9 @@ class JsonGen {
   int counter_ = 0;
 };
 
-inline bool ref_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool ref_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Byte-at-a-time reference: elements of a bare array, or nullopt when the
 // body is not a complete array (same rules as ArraySplitter).

@@ -61,7 +61,8 @@ TEST(RecordParser, NulEscapeInAValueLandsUnchanged) {
 }
 
 TEST(RecordParser, UnusualValidUnicodeLands) {
-  const std::string raw = "{\"id\":\"\xe4\xb8\xad\xe6\x96\x87-\xd7\xa2\xd7\x91-\xf0\x9f\x98\x80\",\"s\":\"\\ud83d\\ude00\xef\xbb\xbf\"}";
+  const std::string raw =
+      "{\"id\":\"\xe4\xb8\xad\xe6\x96\x87-\xd7\xa2\xd7\x91-\xf0\x9f\x98\x80\",\"s\":\"\\ud83d\\ude00\xef\xbb\xbf\"}";
   const auto out = parse(raw);
   ASSERT_TRUE(out.landed) << out.reason;
   EXPECT_EQ(out.key, "\xe4\xb8\xad\xe6\x96\x87-\xd7\xa2\xd7\x91-\xf0\x9f\x98\x80");
@@ -69,7 +70,7 @@ TEST(RecordParser, UnusualValidUnicodeLands) {
 
 TEST(RecordParser, InvalidUtf8IsQuarantinedWithItsRawBytes) {
   for (const std::string& raw : {std::string("{\"id\":\"a\",\"s\":\"\xff\xfe\"}"), std::string("{\"id\":\"\xc3\x28\"}"),
-                                std::string("{\"id\":\"a\",\"s\":\"\xed\xa0\x80\"}")}) {
+                                 std::string("{\"id\":\"a\",\"s\":\"\xed\xa0\x80\"}")}) {
     const auto out = parse(raw);
     EXPECT_FALSE(out.landed);
     EXPECT_EQ(out.reason, "invalid UTF-8");
@@ -113,7 +114,8 @@ TEST(RecordParser, ReusesItsBuffersAcrossRecordsOfAnySize) {
   RecordParser parser(KeyField::kId);
   RecordBatch batch;
   for (int i = 0; i < 50; ++i) {
-    const std::string raw = "{\"id\":\"r" + std::to_string(i) + "\",\"pad\":\"" + std::string((i * 7919) % 5000, 'p') + "\"}";
+    const std::string raw =
+        "{\"id\":\"r" + std::to_string(i) + "\",\"pad\":\"" + std::string((i * 7919) % 5000, 'p') + "\"}";
     parser.parse(raw, static_cast<std::uint64_t>(i), batch);
     if (i % 10 == 3) parser.parse("{\"id\":", static_cast<std::uint64_t>(i), batch);
   }
