@@ -1,8 +1,10 @@
 // The store's speed against this machine's raw SQLite insert rate, measured in
 // the same run on the same rows: a plain prepared single-row INSERT loop into
 // the same records table, same pragmas, one transaction per chunk, versus
-// SqliteSink::land. Medians of several runs, each on a fresh file.
-//   bench_sinks [--records 100000] [--chunks 20] [--runs 5] [--dir DIR]
+// SqliteSink::land. Medians of several runs, each on a fresh file; each timing
+// ends when the connection is closed, i.e. when everything is in the file.
+//   bench_sinks [--records 100000] [--chunks 20] [--runs 5] [--dir DIR] [--record-bytes N]
+// The rows are the simulator's conversation records (src/simulator/data.hpp).
 #include <stdlib.h>
 
 #include <CLI/CLI.hpp>
@@ -17,7 +19,7 @@
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
-#include "sample_records.hpp"
+#include "simulator/data.hpp"
 #include "sinks/sqlite/detail/sqlite_db.hpp"
 #include "sinks/sqlite/detail/sqlite_schema.hpp"
 #include "sinks/sqlite/sqlite_sink.hpp"
@@ -41,8 +43,14 @@ struct Data {
   std::uint64_t bytes = 0;
 };
 
-Data make_data(std::uint64_t records, std::uint64_t chunks) {
-  gb::bench::SampleRecords gen(42);
+// The simulator's own conversation records (the rows an export of it lands),
+// optionally padded to at least `record_bytes`.
+Data make_data(std::uint64_t records, std::uint64_t chunks, std::size_t record_bytes) {
+  gb::simulator::DataParams params;
+  params.job_id = "bench-job";
+  params.kind = gb::simulator::JobKind::kConversations;
+  params.records = records;
+  params.record_bytes = record_bytes;
   Data data;
   const std::uint64_t per_chunk = (records + chunks - 1) / chunks;
   for (std::uint64_t i = 0; i < records; ++i) {
@@ -50,11 +58,11 @@ Data make_data(std::uint64_t records, std::uint64_t chunks) {
     auto& batches = data.chunks.back().batches;
     const std::uint64_t ordinal = i % per_chunk;
     if (ordinal % kBatchRecords == 0) batches.emplace_back();
-    std::string key = gen.uuid();
-    std::string raw = gen.conversation(key, 2600 + gen.next() % 1000);
+    std::string raw;
+    gb::simulator::append_record(raw, params, i);
     data.bytes += raw.size();
     batches.back().raw_bytes += raw.size();
-    batches.back().records.push_back({ordinal, std::move(key), std::move(raw)});
+    batches.back().records.push_back({ordinal, gb::simulator::record_key(params, i), std::move(raw)});
   }
   data.records = records;
   return data;
@@ -139,10 +147,13 @@ Timing run_raw(const SqliteSettings& settings, Data& data) {
     }
     if (auto c = gb::sinks::detail::exec(db->get(), "COMMIT"); !c) die(c.error().describe());
   }
+  stmt = gb::sinks::detail::Statement{};
+  db->reset();  // closing checkpoints what is left in the WAL: part of the work
   return watch.elapsed();
 }
 
 Timing run_sink(const SqliteSettings& settings, Data& data) {
+  create_schema(settings);  // the same steps before the clock starts as the raw loop's
   auto sink = gb::sinks::SqliteSink::open(settings);
   if (!sink) die(sink.error().describe());
   std::uint64_t landed = 0;
@@ -153,6 +164,7 @@ Timing run_sink(const SqliteSettings& settings, Data& data) {
     if (!r) die(r.error().describe());
     landed += r->records;
   }
+  sink->reset();  // as for the raw loop: the last checkpoint is timed too
   const Timing elapsed = watch.elapsed();
   if (landed != data.records) die(fmt::format("landed {} of {} records", landed, data.records));
   return elapsed;
@@ -176,12 +188,14 @@ int main(int argc, char** argv) {
   std::string dir = fs::temp_directory_path().string();
   std::vector<int> page_sizes = {4096, 65536};
   std::vector<int> rows_per_insert = {1};
+  std::size_t record_bytes = 0;
   app.add_option("--records", records, "records in all")->check(CLI::Range(1, 10'000'000));
   app.add_option("--chunks", chunks, "chunks (one transaction each)")->check(CLI::Range(1, 100'000));
   app.add_option("--runs", runs, "runs per configuration (median reported)")->check(CLI::Range(1, 100));
   app.add_option("--dir", dir, "where the temporary databases go (same disk as the store's)");
   app.add_option("--page-sizes", page_sizes, "page sizes to compare");
   app.add_option("--rows-per-insert", rows_per_insert, "sink settings to compare");
+  app.add_option("--record-bytes", record_bytes, "pad records to at least this size (0: the simulator's natural size)");
   CLI11_PARSE(app, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
 
@@ -191,7 +205,7 @@ int main(int argc, char** argv) {
 
   std::printf("generating %llu records in %llu chunks...\n", static_cast<unsigned long long>(records),
               static_cast<unsigned long long>(chunks));
-  Data data = make_data(records, chunks);
+  Data data = make_data(records, chunks, record_bytes);
   const double mb = static_cast<double>(data.bytes) / 1e6;
   std::printf("%.1f MB of JSON, %.0f bytes a record on average; %d runs each, medians\n\n", mb,
               static_cast<double>(data.bytes) / static_cast<double>(records), runs);
