@@ -147,6 +147,9 @@ std::string_view status_code_name(int status) {
   }
 }
 
+// Ids and paths echoed in error messages are cut short: they come from the client.
+std::string shown(std::string_view text) { return std::string(text.substr(0, 128)); }
+
 bool host_header_ok(std::string_view host) {
   if (host.empty() || host.size() > 255) return false;
   return std::all_of(host.begin(), host.end(), [](char c) {
@@ -376,7 +379,7 @@ Reply Api::handle(const HttpRequest& req) {
       r = error(405, "", "Method " + req.method + " is not allowed here");
       r.headers.emplace_back("Allow", m.allow);
     } else {
-      r = error(404, "not.found", "No resource at " + req.path);
+      r = error(404, "not.found", "No resource at " + shown(req.path));
     }
   } else {
     rate_headers = true;
@@ -448,7 +451,7 @@ Reply Api::route(const HttpRequest& req) {
     case RouteId::kBulkStatus: return bulk_status(req, m.a);
     case RouteId::kBulkChunk: return bulk_chunk(m.a, m.b);
     case RouteId::kMethodNotAllowed: return Reply{};  // answered by handle()
-    default: return error(404, "not.found", "No resource at " + req.path);
+    default: return error(404, "not.found", "No resource at " + shown(req.path));
   }
 }
 
@@ -533,7 +536,7 @@ Reply Api::create_analytics(const HttpRequest& req, JobKind kind) {
 
 Reply Api::analytics_status(const std::string& id, JobKind kind) {
   auto job = job_of_kind(id, kind);
-  if (!job) return error(404, "not.found", "Job " + id + " not found");
+  if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   const auto now = clock_.now();
   const std::string state = state_name(*job, now, nullptr);
   std::string body = "{";
@@ -560,7 +563,7 @@ Reply Api::analytics_status(const std::string& id, JobKind kind) {
 
 Reply Api::analytics_cancel(const std::string& id, JobKind kind) {
   auto job = job_of_kind(id, kind);
-  if (!job) return error(404, "not.found", "Job " + id + " not found");
+  if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   const auto state = state_name(*job, clock_.now(), nullptr);
   if (state == "QUEUED" || state == "PENDING") {
     std::lock_guard lock(jobs_mutex_);
@@ -574,9 +577,9 @@ Reply Api::analytics_cancel(const std::string& id, JobKind kind) {
 
 Reply Api::analytics_results(const HttpRequest& req, const std::string& id, JobKind kind) {
   auto job = job_of_kind(id, kind);
-  if (!job) return error(404, "not.found", "Job " + id + " not found");
+  if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   const auto state = state_name(*job, clock_.now(), nullptr);
-  if (state == "EXPIRED") return error(410, "gone", "The results of job " + id + " have expired");
+  if (state == "EXPIRED") return error(410, "gone", "The results of job " + shown(id) + " have expired");
   if (state != "FULFILLED") return error(400, "bad.request", "Results are available only when FULFILLED; the job is " + state);
   std::uint64_t page_size = std::min(job->data.chunk_records, kMaxPageSize);
   if (auto it = req.query.find("pageSize"); it != req.query.end()) {
@@ -643,7 +646,7 @@ Body Api::chunk_body(const Job& job, std::uint64_t chunk) {
 
 Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
   auto job = job_of_kind(id, JobKind::kBulk);
-  if (!job) return error(404, "not.found", "Job " + id + " not found");
+  if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   double percent = 0;
   const std::string state = state_name(*job, clock_.now(), &percent);
   const bool completed = state == "completed";
@@ -696,11 +699,11 @@ Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
 
 Reply Api::bulk_chunk(const std::string& id, const std::string& chunk_id) {
   auto job = job_of_kind(id, JobKind::kBulk);
-  if (!job) return error(404, "not.found", "Job " + id + " not found");
+  if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   std::uint64_t chunk = 0;
   if (!is_valid_id(chunk_id) || !chunk_id.starts_with("chunk-") || !parse_u64(chunk_id.substr(6), chunk) ||
       chunk >= job->chunk_order.size() || fmt::format("chunk-{:05}", chunk) != chunk_id) {
-    return error(404, "not.found", "Chunk " + chunk_id.substr(0, 64) + " not found in job " + id);
+    return error(404, "not.found", "Chunk " + chunk_id.substr(0, 64) + " not found in job " + shown(id));
   }
   const auto state = state_name(*job, clock_.now(), nullptr);
   if (state != "completed") return error(400, "bad.request", "Chunks are available only when completed; the job is " + state);
