@@ -4,6 +4,7 @@
 #include "api/genesys_jobs_api.hpp"
 #include "api/regions.hpp"
 #include "api/token_cache.hpp"
+#include "app/detail/identity_encoding_transport.hpp"
 #include "http/circuit_breaker_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/logging_transport.hpp"
@@ -13,9 +14,10 @@
 namespace gb::app {
 
 struct ApiStack::Parts {
-  Parts(const config::Settings& s, const api::ApiHosts& hosts, const Clock& clock, Sleeper& sleeper)
+  Parts(const config::Settings& s, const api::ApiHosts& hosts, const Clock& clock, Sleeper& sleeper, bool compress)
       : curl(curl_settings(s)),
-        logged(curl, clock),
+        identity(curl),
+        logged(compress ? static_cast<http::Transport&>(curl) : identity, clock),
         limiter(limiter_settings(s), clock, sleeper),
         limited(logged, limiter),
         breaker(breaker_settings(s), clock),
@@ -64,6 +66,7 @@ struct ApiStack::Parts {
   }
 
   http::CurlTransport curl;
+  detail::IdentityEncodingTransport identity;
   http::LoggingTransport logged;
   resilience::LocalRateLimiter limiter;
   http::RateLimitedTransport limited;
@@ -75,10 +78,10 @@ struct ApiStack::Parts {
 };
 
 Result<std::unique_ptr<ApiStack>> ApiStack::build(const config::Settings& settings, const Clock& clock,
-                                                  Sleeper& sleeper) {
+                                                  Sleeper& sleeper, bool compress) {
   auto hosts = api::resolve_hosts(settings.hosts);
   if (!hosts.ok()) return std::move(hosts).error();
-  return std::unique_ptr<ApiStack>(new ApiStack(std::make_unique<Parts>(settings, *hosts, clock, sleeper)));
+  return std::unique_ptr<ApiStack>(new ApiStack(std::make_unique<Parts>(settings, *hosts, clock, sleeper, compress)));
 }
 
 ApiStack::ApiStack(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}

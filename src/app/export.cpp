@@ -87,7 +87,7 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
 
   auto sink = open_sink(options.sink_url);
   if (!sink.ok()) return std::move(sink).error();
-  auto stack = ApiStack::build(settings, system_clock(), system_sleeper());
+  auto stack = ApiStack::build(settings, system_clock(), system_sleeper(), options.compress);
   if (!stack.ok()) return std::move(stack).error();
 
   pipeline::NullProgress quiet;

@@ -19,6 +19,7 @@ struct ExportFlags {
   int breaker_cooldown_s = 30;
   int token_refresh_buffer_s = 120;
   bool no_progress = false;
+  bool no_compression = false;
 };
 
 // "300" (per minute) or "300/60".
@@ -50,6 +51,7 @@ int run(ExportFlags& f) {
     return exit_code_for(&e);
   }
   f.options.progress = !f.no_progress;
+  f.options.compress = !f.no_compression;
   auto outcome = app::run_export(f.options);
   if (!outcome.ok()) return exit_code_for(&outcome.error());
   const auto& o = *outcome;
@@ -99,6 +101,8 @@ void add_export_command(CLI::App& app, int& exit_code) {
                   "Refresh the token when this many seconds of life are left")
       ->capture_default_str()->check(CLI::Range(0, 86400));
   cmd->add_flag("--no-progress", flags->no_progress, "No progress bar or progress lines");
+  cmd->add_flag("--no-compression", flags->no_compression,
+                "Ask for uncompressed bodies (faster over loopback or a fast LAN)");
   add_log_options(*cmd, flags->global);
   cmd->callback([flags, &exit_code] { exit_code = run(*flags); });
 }
