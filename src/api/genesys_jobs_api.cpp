@@ -13,7 +13,7 @@ namespace gb::api {
 namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1u << 20;
-constexpr std::size_t kMaxCursorBytes = 64u * 1024;
+constexpr std::size_t kMaxCursorBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxStateChars = 64;
 
 using simdjson::SUCCESS;
@@ -238,7 +238,8 @@ Result<Page> GenesysJobsApi::fetch_page(const ExportType& type, const std::strin
     bool is_null = false;
     if (value.is_null().get(is_null) == SUCCESS && is_null) break;
     std::string_view next;
-    if (value.get_string().get(next) != SUCCESS) return permanent_error(fmt::format("{}: cursor is not a string", what));
+    if (value.get_string().get(next) != SUCCESS)
+      return permanent_error(fmt::format("{}: cursor is not a string", what));
     if (next.size() > kMaxCursorBytes) return permanent_error(fmt::format("{}: the cursor is too long", what));
     page.cursor = std::string(next);
     break;

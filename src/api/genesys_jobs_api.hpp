@@ -11,10 +11,10 @@
 namespace gb::api {
 
 struct GenesysJobsApiOptions {
-  std::string api_url;  // base, e.g. "https://api.mypurecloud.ie" (api::resolve_hosts)
-  std::chrono::milliseconds request_timeout{120'000};    // create, status
+  std::string api_url;                                 // base, e.g. "https://api.mypurecloud.ie" (api::resolve_hosts)
+  std::chrono::milliseconds request_timeout{120'000};  // create, status
   std::chrono::milliseconds download_timeout{1'800'000};  // one chunk or page
-  std::size_t max_json_bytes = 32u << 20;  // cap on a create/status response we parse
+  std::size_t max_json_bytes = 32u << 20;                 // cap on a create/status response we parse
 };
 
 // Thread-safe and stateless beyond its options. Sends through `transport`

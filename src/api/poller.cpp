@@ -53,7 +53,8 @@ Result<JobSnapshot> JobPoller::poll(const ExportType& type, const std::string& j
     if (elapsed >= max_duration) {
       std::string message = fmt::format("job {} is still {} after polling for {} ({} polls), the maximum poll duration",
                                         job_id, snapshot->state, human(elapsed), polls);
-      if (snapshot->percent_complete >= 0) message += fmt::format("; last percentComplete {}", snapshot->percent_complete);
+      if (snapshot->percent_complete >= 0)
+        message += fmt::format("; last percentComplete {}", snapshot->percent_complete);
       return permanent_error(std::move(message));
     }
     // The last wait is shortened so the final poll happens at the deadline, not after it.

@@ -12,9 +12,9 @@
 namespace gb::api {
 
 struct PollOptions {
-  std::chrono::milliseconds interval{15'000};                         // while queued or running
-  std::chrono::milliseconds max_duration{std::chrono::hours(24)};     // then give up with a diagnostic
-  resilience::RetryPolicy retry;                                      // for failed status requests
+  std::chrono::milliseconds interval{15'000};                      // while queued or running
+  std::chrono::milliseconds max_duration{std::chrono::hours(24)};  // then give up with a diagnostic
+  resilience::RetryPolicy retry;                                   // for failed status requests
 };
 
 // Told after every successful status request (for progress bars and logs).

@@ -31,7 +31,9 @@ constexpr std::array<Region, 17> kRegions{{
     {"ap_southeast_1", "apse1.pure.cloud"},
 }};
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -59,7 +61,9 @@ bool is_dns_name(std::string_view name) {
 
 }  // namespace
 
-std::span<const Region> regions() { return kRegions; }
+std::span<const Region> regions() {
+  return kRegions;
+}
 
 const Region* find_region(std::string_view name) {
   std::string wanted = to_lower(name);
@@ -99,14 +103,14 @@ Result<ApiHosts> resolve_hosts(const config::HostSettings& hosts) {
   if (!hosts.env_domain.empty()) {
     env = to_lower(hosts.env_domain);
     if (!is_dns_name(env)) {
-      return invalid_input(fmt::format("environment domain \"{}\" is not a domain name (e.g. mypurecloud.ie)",
-                                       hosts.env_domain));
+      return invalid_input(
+          fmt::format("environment domain \"{}\" is not a domain name (e.g. mypurecloud.ie)", hosts.env_domain));
     }
   } else {
     const Region* region = find_region(hosts.region);
     if (region == nullptr) {
-      return invalid_input(fmt::format("unknown region \"{}\" (e.g. us_east_1, eu_west_1, ap_southeast_2)",
-                                       hosts.region));
+      return invalid_input(
+          fmt::format("unknown region \"{}\" (e.g. us_east_1, eu_west_1, ap_southeast_2)", hosts.region));
     }
     env = std::string(region->env);
   }

@@ -11,8 +11,8 @@
 namespace gb::api {
 namespace {
 
-constexpr std::size_t kMaxTokenBody = 64 * 1024;
-constexpr std::size_t kMaxTokenChars = 16 * 1024;
+constexpr std::size_t kMaxTokenBody = std::size_t{64} * 1024;
+constexpr std::size_t kMaxTokenChars = std::size_t{16} * 1024;
 constexpr std::int64_t kMaxExpiresIn = 30LL * 24 * 3600;
 
 // A token goes into an HTTP header: visible ASCII only.
@@ -122,8 +122,8 @@ Result<TokenCache::Issued> TokenCache::fetch() {
   if (!http::is_success(response.status)) {
     const std::string code = oauth_error_code(response.body);
     if (response.status == 401 || code == "invalid_client" || code == "unauthorized_client") {
-      Error e = permanent_error(fmt::format("client credentials refused by the login service ({})",
-                                            code.empty() ? "HTTP 401" : code));
+      Error e = permanent_error(
+          fmt::format("client credentials refused by the login service ({})", code.empty() ? "HTTP 401" : code));
       e.http_status = response.status;
       e.correlation_id = response.correlation_id;
       return e;

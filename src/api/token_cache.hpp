@@ -66,7 +66,7 @@ class TokenCache final : public TokenSource {
     SteadyTime expires_at;
     Duration lifetime;
   };
-  Result<Issued> fetch();                     // one POST, no lock held
+  Result<Issued> fetch();  // one POST, no lock held
   bool fresh_locked(SteadyTime now) const;
 
   http::Transport& login_;
@@ -79,8 +79,8 @@ class TokenCache final : public TokenSource {
   SteadyTime expires_at_{};
   Duration lifetime_{};
   bool refreshing_ = false;
-  std::uint64_t generation_ = 0;      // completed refreshes
-  std::optional<Error> last_error_;   // of the last completed refresh
+  std::uint64_t generation_ = 0;     // completed refreshes
+  std::optional<Error> last_error_;  // of the last completed refresh
   std::uint64_t refresh_count_ = 0;
 };
 

@@ -15,7 +15,7 @@
 namespace gb::config {
 namespace {
 
-constexpr std::size_t kMaxFileBytes = 64 * 1024;
+constexpr std::size_t kMaxFileBytes = std::size_t{64} * 1024;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -61,9 +61,9 @@ Result<std::string> read_private_file(const std::string& path) {
     return invalid_input(fmt::format("credentials file {} is not owned by the current user", path));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return invalid_input(fmt::format(
-        "credentials file {} is readable or writable by group or others (mode {:04o}); run chmod 600 on it", path,
-        st.st_mode & 07777));
+    return invalid_input(
+        fmt::format("credentials file {} is readable or writable by group or others (mode {:04o}); run chmod 600 on it",
+                    path, st.st_mode & 07777));
   }
   if (static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes) {
     return invalid_input(fmt::format("credentials file {} is larger than {} bytes", path, kMaxFileBytes));
@@ -116,8 +116,8 @@ Result<Credentials> parse_credentials_text(std::string_view text, std::string_vi
       credentials.client_secret = std::string(value);
       has_secret = true;
     } else {
-      return invalid_input(fmt::format("{} line {}: unknown key (expected client_id or client_secret)", origin,
-                                       line_number));
+      return invalid_input(
+          fmt::format("{} line {}: unknown key (expected client_id or client_secret)", origin, line_number));
     }
   }
   if (!has_id) return invalid_input(fmt::format("{} has no client_id line", origin));
@@ -136,8 +136,8 @@ Result<Credentials> load_credentials(const std::string& file, const EnvLookup& e
   auto id = env(kClientIdEnv);
   auto secret = env(kClientSecretEnv);
   if (!id && !secret) {
-    return invalid_input(fmt::format("no credentials: set {} and {}, or give a credentials file", kClientIdEnv,
-                                     kClientSecretEnv));
+    return invalid_input(
+        fmt::format("no credentials: set {} and {}, or give a credentials file", kClientIdEnv, kClientSecretEnv));
   }
   if (!id || id->empty()) return invalid_input(fmt::format("{} is not set", kClientIdEnv));
   if (!secret || secret->empty()) return invalid_input(fmt::format("{} is not set", kClientSecretEnv));

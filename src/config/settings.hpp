@@ -33,9 +33,9 @@ struct TokenSettings {
 
 struct HttpSettings {
   milliseconds connect_timeout{10'000};
-  milliseconds request_timeout{120'000};      // small JSON calls (token, job status, create)
-  milliseconds download_timeout{1'800'000};   // a whole chunk or page download
-  seconds low_speed_time{60};                 // abort when slower than low_speed_bytes/s this long
+  milliseconds request_timeout{120'000};     // small JSON calls (token, job status, create)
+  milliseconds download_timeout{1'800'000};  // a whole chunk or page download
+  seconds low_speed_time{60};                // abort when slower than low_speed_bytes/s this long
   std::uint32_t low_speed_bytes{1024};
   std::uint64_t max_response_bytes{1ull << 30};  // cap on any buffered or streamed body
 };
@@ -59,13 +59,13 @@ struct BreakerSettings {
 };
 
 struct PollSettings {
-  seconds interval{15};      // between polls while queued or running
+  seconds interval{15};  // between polls while queued or running
   seconds max_duration{24 * 3600};
 };
 
 struct DownloadSettings {
-  int page_size = 1000;                          // analytics cursor pages
-  int concurrency = 5;                           // bulk chunk downloads at once
+  int page_size = 1000;                                // analytics cursor pages
+  int concurrency = 5;                                 // bulk chunk downloads at once
   std::uint64_t spill_threshold_bytes = 200ull << 20;  // larger chunks go to a temp file
 };
 

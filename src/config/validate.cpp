@@ -54,7 +54,8 @@ Status validate_credentials(const Credentials& credentials) {
   if (credentials.client_id.empty()) return invalid_input("the OAuth client id is empty");
   if (credentials.client_secret.empty()) return invalid_input("the OAuth client secret is empty");
   // They travel in an Authorization header: no line breaks or other controls.
-  for (std::string_view value : {std::string_view(credentials.client_id), std::string_view(credentials.client_secret)}) {
+  for (std::string_view value :
+       {std::string_view(credentials.client_id), std::string_view(credentials.client_secret)}) {
     for (char c : value) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
         return invalid_input("the OAuth client id or secret contains a control character");
@@ -90,8 +91,7 @@ Status validate(const Settings& s) {
       positive("maximum poll duration", s.poll.max_duration),
       in_range("page size", s.download.page_size, 1, 100'000),
       in_range("download concurrency", s.download.concurrency, 1, 64),
-      in_range("spill threshold (bytes)", static_cast<long long>(s.download.spill_threshold_bytes), 1 << 20,
-               1ll << 40),
+      in_range("spill threshold (bytes)", static_cast<long long>(s.download.spill_threshold_bytes), 1 << 20, 1ll << 40),
   };
   for (const Status& status : checks) {
     if (!status.ok()) return status;

@@ -1,5 +1,3 @@
-#include "api/genesys_jobs_api.hpp"
-
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -7,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "api/genesys_jobs_api.hpp"
 #include "resilience/retry_loop.hpp"
 #include "sim_fixture.hpp"
 
@@ -173,12 +172,12 @@ TEST_F(JobsApiTest, ChunkUrlOnAnotherHostIsRefusedWithoutARequest) {
   const std::string port = std::to_string(server_->port());
   const auto before = total_requests();
   const http::BodySink sink = [](std::string_view) { return true; };
-  for (const std::string& url : std::vector<std::string>{"http://localhost:" + port + "/api/v2/bulk/jobs/j/results/c",
+  for (const std::string& url :
+       std::vector<std::string>{"http://localhost:" + port + "/api/v2/bulk/jobs/j/results/c",
                                 std::string("http://127.0.0.1:1/api/v2/bulk/jobs/j/results/c"),
                                 "https://127.0.0.1:" + port + "/api/v2/bulk/jobs/j/results/c",
                                 "http://evil.example/api/v2/bulk/jobs/j/results/c",
-                                "http://127.0.0.1:" + port + "@evil.example/x",
-                                "file:///etc/passwd"}) {
+                                "http://127.0.0.1:" + port + "@evil.example/x", "file:///etc/passwd"}) {
     const Status status = api_->download_chunk(ChunkInfo{"c", url, 0}, sink);
     ASSERT_FALSE(status.ok()) << url;
     EXPECT_EQ(status.error().kind, ErrorKind::kPermanent) << url;
@@ -214,10 +213,10 @@ TEST_F(JobsApiTest, QueryMustBeAJsonObject) {
 
 TEST(JobPhases, EveryStateOfTheSpecIsNormalised) {
   const std::map<std::string, JobPhase> expected = {
-      {"QUEUED", JobPhase::kRunning},     {"PENDING", JobPhase::kRunning},    {"FULFILLED", JobPhase::kSucceeded},
-      {"FAILED", JobPhase::kFailed},      {"CANCELLED", JobPhase::kFailed},   {"EXPIRED", JobPhase::kFailed},
-      {"queued", JobPhase::kRunning},     {"processing", JobPhase::kRunning}, {"completed", JobPhase::kSucceeded},
-      {"failed", JobPhase::kFailed},      {"cancelled", JobPhase::kFailed},
+      {"QUEUED", JobPhase::kRunning}, {"PENDING", JobPhase::kRunning},    {"FULFILLED", JobPhase::kSucceeded},
+      {"FAILED", JobPhase::kFailed},  {"CANCELLED", JobPhase::kFailed},   {"EXPIRED", JobPhase::kFailed},
+      {"queued", JobPhase::kRunning}, {"processing", JobPhase::kRunning}, {"completed", JobPhase::kSucceeded},
+      {"failed", JobPhase::kFailed},  {"cancelled", JobPhase::kFailed},
   };
   for (const auto& [state, phase] : expected) EXPECT_EQ(phase_of_state(state), phase) << state;
   EXPECT_EQ(phase_of_state("Completed"), std::nullopt);

@@ -22,6 +22,7 @@ TEST_F(TokenCacheTest, ThirtyTwoThreadsMakeOneRefresh) {
   std::barrier go(kThreads);
   std::vector<std::string> got(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       go.arrive_and_wait();
@@ -83,6 +84,7 @@ TEST_F(TokenCacheTest, WrongCredentialsAreAClearPermanentErrorSharedByAllWaiters
   std::barrier go(kThreads);
   std::vector<std::optional<Error>> errors(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       go.arrive_and_wait();

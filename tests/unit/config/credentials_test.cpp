@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-EnvLookup env_of(std::map<std::string, std::string> values) {
+EnvLookup env_of(const std::map<std::string, std::string>& values) {
   return [values](std::string_view name) -> std::optional<std::string> {
     auto it = values.find(std::string(name));
     if (it == values.end()) return std::nullopt;
@@ -43,7 +43,8 @@ class CredentialsFile : public ::testing::Test {
 };
 
 TEST(CredentialsEnv, BothVariablesGiveCredentialsAndRegisterTheSecret) {
-  auto creds = load_credentials("", env_of({{"GENESYS_CLIENT_ID", "my-id"}, {"GENESYS_CLIENT_SECRET", "env-secret-42"}}));
+  auto creds =
+      load_credentials("", env_of({{"GENESYS_CLIENT_ID", "my-id"}, {"GENESYS_CLIENT_SECRET", "env-secret-42"}}));
   ASSERT_TRUE(creds.ok()) << creds.error().describe();
   EXPECT_EQ(creds->client_id, "my-id");
   EXPECT_EQ(creds->client_secret, "env-secret-42");
