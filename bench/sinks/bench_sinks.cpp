@@ -4,8 +4,10 @@
 // SqliteSink::land. Medians of several runs, each on a fresh file; each timing
 // ends when the connection is closed, i.e. when everything is in the file.
 //   bench_sinks [--records 100000] [--chunks 20] [--runs 5] [--dir DIR] [--record-bytes N]
+//   bench_sinks --big-chunk-mb 500    (peak RSS while landing one huge chunk)
 // The rows are the simulator's conversation records (src/simulator/data.hpp).
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -67,6 +69,31 @@ Data make_data(std::uint64_t records, std::uint64_t chunks, std::size_t record_b
   data.records = records;
   return data;
 }
+
+// Generates records on the fly, a batch at a time, until `bytes` have been
+// produced: one huge chunk without holding it in memory.
+class GeneratingSource final : public gb::sinks::BatchSource {
+ public:
+  GeneratingSource(gb::simulator::DataParams params, std::uint64_t bytes) : params_(std::move(params)), bytes_(bytes) {}
+  gb::Result<bool> next(RecordBatch& batch) override {
+    batch.clear();
+    if (produced_ >= bytes_) return false;
+    for (std::size_t k = 0; k < kBatchRecords && produced_ < bytes_; ++k, ++next_) {
+      std::string raw;
+      gb::simulator::append_record(raw, params_, next_);
+      produced_ += raw.size();
+      batch.raw_bytes += raw.size();
+      batch.records.push_back({next_, gb::simulator::record_key(params_, next_), std::move(raw)});
+    }
+    return true;
+  }
+
+ private:
+  gb::simulator::DataParams params_;
+  std::uint64_t bytes_;
+  std::uint64_t produced_ = 0;
+  std::uint64_t next_ = 0;
+};
 
 // Lends the prepared batches to the sink without copying: swaps each one in,
 // and back out on the next call, so the data survives for the next run.
@@ -170,6 +197,39 @@ Timing run_sink(const SqliteSettings& settings, Data& data) {
   return elapsed;
 }
 
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// Lands one chunk of `mb` MB and reports the process's peak RSS: SQLite's
+// page cache spills to the WAL, so memory must not grow with the chunk.
+void big_chunk(const fs::path& work, std::uint64_t mb, std::int64_t cache_kib) {
+  SqliteSettings settings;
+  if (cache_kib > 0) settings.cache_size_kib = cache_kib;
+  settings.path = (work / "big.db").string();
+  const long before = peak_rss_kib();
+  auto sink = gb::sinks::SqliteSink::open(settings);
+  if (!sink) die(sink.error().describe());
+  gb::simulator::DataParams params;
+  params.job_id = "bench-big";
+  params.kind = gb::simulator::JobKind::kConversations;
+  params.records = ~0ULL;
+  GeneratingSource source(params, mb * 1'000'000);
+  const Stopwatch watch;
+  auto landed = (*sink)->land({"bench-big", "chunk-0000"}, source, 1);
+  if (!landed) die(landed.error().describe());
+  sink->reset();
+  const Timing t = watch.elapsed();
+  std::printf("one chunk: %llu records, %.1f MB in %.1f s (%.1f MB/s, generating included); "
+              "peak RSS %.1f MiB (%.1f MiB before opening the store)\n",
+              static_cast<unsigned long long>(landed->records), static_cast<double>(landed->bytes) / 1e6, t.wall,
+              static_cast<double>(landed->bytes) / 1e6 / t.wall, static_cast<double>(peak_rss_kib()) / 1024,
+              static_cast<double>(before) / 1024);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(settings.path + suffix);
+}
+
 double median(std::vector<Timing> runs, double Timing::*field) {
   std::vector<double> v;
   for (const auto& t : runs) v.push_back(t.*field);
@@ -189,6 +249,8 @@ int main(int argc, char** argv) {
   std::vector<int> page_sizes = {4096, 65536};
   std::vector<int> rows_per_insert = {1};
   std::size_t record_bytes = 0;
+  std::uint64_t big_chunk_mb = 0;
+  std::int64_t cache_kib = 0;
   app.add_option("--records", records, "records in all")->check(CLI::Range(1, 10'000'000));
   app.add_option("--chunks", chunks, "chunks (one transaction each)")->check(CLI::Range(1, 100'000));
   app.add_option("--runs", runs, "runs per configuration (median reported)")->check(CLI::Range(1, 100));
@@ -196,12 +258,20 @@ int main(int argc, char** argv) {
   app.add_option("--page-sizes", page_sizes, "page sizes to compare");
   app.add_option("--rows-per-insert", rows_per_insert, "sink settings to compare");
   app.add_option("--record-bytes", record_bytes, "pad records to at least this size (0: the simulator's natural size)");
+  app.add_option("--big-chunk-mb", big_chunk_mb,
+                 "instead: land one chunk this big, generated on the fly, and print the peak RSS");
+  app.add_option("--cache-kib", cache_kib, "with --big-chunk-mb: SQLite's page cache (0: the sink's default)");
   CLI11_PARSE(app, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
 
   std::string tmp = (fs::path(dir) / "gb-bench-sinks-XXXXXX").string();
   if (mkdtemp(tmp.data()) == nullptr) die("cannot create a directory in " + dir);
   const fs::path work(tmp);
+  if (big_chunk_mb > 0) {
+    big_chunk(work, big_chunk_mb, cache_kib);
+    fs::remove_all(work);
+    return 0;
+  }
 
   std::printf("generating %llu records in %llu chunks...\n", static_cast<unsigned long long>(records),
               static_cast<unsigned long long>(chunks));

@@ -241,10 +241,10 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const SqliteSettings& setti
     if (error.kind == ErrorKind::kInternal) error.kind = ErrorKind::kInvalidInput;
     return error;
   };
-  auto pragmas = detail::apply_connection_pragmas(impl->db.get(), settings);
-  if (!pragmas) return fail(std::move(pragmas).error());
   auto schema = detail::prepare_schema(impl->db.get(), settings);
   if (!schema) return fail(std::move(schema).error());
+  auto pragmas = detail::apply_connection_pragmas(impl->db.get(), settings);
+  if (!pragmas) return fail(std::move(pragmas).error());
   auto page_size = detail::query_int(impl->db.get(), "PRAGMA page_size");
   if (!page_size) return fail(std::move(page_size).error());
   impl->page_size = static_cast<int>(*page_size);

@@ -120,6 +120,9 @@ Status check_settings(const SqliteSettings& s) {
 }
 
 Status prepare_schema(sqlite3* db, const SqliteSettings& settings) {
+  // Creating or migrating takes the write lock: wait for another process.
+  const int rc = sqlite3_busy_timeout(db, static_cast<int>(settings.busy_timeout.count()));
+  if (rc != SQLITE_OK) return sqlite_error(db, rc, "busy_timeout");
   // A no-op on a file that already has pages; must precede the first table.
   auto page = exec(db, fmt::format("PRAGMA page_size = {}", settings.page_size).c_str());
   if (!page) return page;

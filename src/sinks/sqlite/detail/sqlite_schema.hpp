@@ -16,7 +16,10 @@ Status check_settings(const SqliteSettings& settings);
 // that are not ours (tables but user_version 0) or newer than this program.
 Status prepare_schema(sqlite3* db, const SqliteSettings& settings);
 
-// busy_timeout, synchronous, cache_size, journal_size_limit: per connection.
+// busy_timeout, synchronous, cache_size, journal_size_limit, temp_store (so
+// statement journals stay in memory): per connection. Apply after
+// prepare_schema: SQLite turns a cache size in KiB into pages with the page
+// size of the moment, and a new file's page size is only final after it.
 Status apply_connection_pragmas(sqlite3* db, const SqliteSettings& settings);
 
 }  // namespace gb::sinks::detail
