@@ -91,7 +91,17 @@ JobInfo job_from_row(const Statement& row) {
   return job;
 }
 
-std::string_view bounded(std::string_view text) { return text.substr(0, std::min(text.size(), kMaxErrorBytes)); }
+// Cut at a character boundary, so a TEXT column stays valid UTF-8.
+std::string_view bounded(std::string_view text) {
+  if (text.size() <= kMaxErrorBytes) return text;
+  std::size_t end = kMaxErrorBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// Errors written to the file go through the same redaction as log lines: a
+// token or secret that slipped into a message must not be stored either.
+std::string for_ledger(std::string_view error) { return log::redact(bounded(error)); }
 
 }  // namespace
 
@@ -262,7 +272,8 @@ Status SqliteSink::upsert_job(const JobInfo& job) {
   stmt.bind_text(1, job.job_id);
   stmt.bind_text(2, job.type);
   stmt.bind_text(3, job.state);
-  stmt.bind_text(4, bounded(job.error));
+  const std::string job_error = for_ledger(job.error);
+  stmt.bind_text(4, job_error);
   stmt.bind_int(5, job.expected_chunks);
   stmt.bind_text(6, job.query_hash);
   return stmt.run("upsert job");
@@ -314,7 +325,8 @@ Status SqliteSink::mark_failed(const ChunkRef& chunk, int attempts, const std::s
   stmt.bind_text(1, chunk.job_id);
   stmt.bind_text(2, chunk.chunk_id);
   stmt.bind_int(3, attempts);
-  stmt.bind_text(4, bounded(error));
+  const std::string stored_error = for_ledger(error);
+  stmt.bind_text(4, stored_error);
   auto done = stmt.run("mark chunk failed");
   if (!done) return done;
   return tx->commit();

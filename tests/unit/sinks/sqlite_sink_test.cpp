@@ -596,3 +596,26 @@ TEST(SqliteSinkJobs, FindUnfinishedJobAdoptsTheLatestNonFinalOne) {
 
 }  // namespace
 }  // namespace gb::sinks
+
+namespace gb::sinks {
+namespace {
+
+TEST(SqliteSinkLedger, ErrorsAreRedactedAndBoundedAtACharacterBoundary) {
+  TempDir dir;
+  SqliteSettings s;
+  s.path = dir.file("store.db").string();
+  auto sink = std::move(SqliteSink::open(s)).value();
+  ASSERT_TRUE(sink->mark_failed({"job-1", "c1"}, 1, "permanent: HTTP 403: Authorization: Bearer abc.def.ghi").ok());
+  std::string long_error(4095, 'x');
+  long_error += "\xC3\xA9 and more";  // a two-byte character across the 4096-byte limit
+  ASSERT_TRUE(sink->mark_failed({"job-1", "c2"}, 1, long_error).ok());
+  auto st = sink->status(std::string("job-1"));
+  ASSERT_TRUE(st.ok());
+  const auto& chunks = (*st)[0].chunks;
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].error, "permanent: HTTP 403: Authorization: Bearer ***");
+  EXPECT_EQ(chunks[1].error, std::string(4095, 'x'));
+}
+
+}  // namespace
+}  // namespace gb::sinks
