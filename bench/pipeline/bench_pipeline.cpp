@@ -14,6 +14,7 @@
 //    same pragmas (the file is created by SqliteSink, then written directly).
 // 4. peak RSS of `genesys-bulk export` landing one chunk of --huge-mb MB
 //    (ru_maxrss of the child, which runs nothing but the export).
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -162,7 +163,23 @@ Rates rates(const std::vector<Run>& runs) {
   return {median(r), median(m)};
 }
 
-// Peak RSS (MB) of the binary exporting `job_id` into `db`; -1 on failure.
+// VmHWM of a live process in KiB (0 once it is gone). Per address space, so
+// unlike the child's ru_maxrss it does not include the RSS of this (big,
+// simulator-holding) process that the child inherited before its exec.
+long vm_hwm_kib(pid_t pid) {
+  std::FILE* f = std::fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  long kib = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
+}
+
+// Peak RSS (MB) of the binary exporting `job_id` into `db`, sampled every
+// 2 ms until it exits; -1 on failure.
 double export_peak_rss_mb(const gb::simulator::Server& server, const std::string& job_id, const std::string& db,
                           const std::string& dir) {
   remove_db(db);
@@ -176,12 +193,24 @@ double export_peak_rss_mb(const gb::simulator::Server& server, const std::string
   argv.push_back(nullptr);
   std::string id = "GENESYS_CLIENT_ID=sim-client", secret = "GENESYS_CLIENT_SECRET=sim-secret";
   std::vector<char*> envp = {id.data(), secret.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  if (posix_spawn(&pid, GB_BINARY, nullptr, nullptr, argv.data(), envp.data()) != 0) return -1;
+  const int rc = posix_spawn(&pid, GB_BINARY, &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  long peak_kib = 0;
   int status = 0;
-  rusage usage{};
-  if (wait4(pid, &status, 0, &usage) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+  for (;;) {
+    peak_kib = std::max(peak_kib, vm_hwm_kib(pid));
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0) return -1;
+    usleep(2000);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return static_cast<double>(peak_kib) / 1024.0;
 }
 
 }  // namespace

@@ -20,8 +20,11 @@ simulator::Faults demo_faults() {
   f.reset_mid_body.count = 1;
   f.truncated_body.count = 1;
   f.malformed_record.count = 1;        // record 0 of every job is not valid JSON
-  f.invalid_utf8.probability = 0.0005;
-  f.nul_escape.probability = 0.0005;
+  f.nul_escape.probability = 0.0005;   // valid JSON: lands as received
+  // Invalid UTF-8 is left out here: api::GenesysJobsApi::fetch_page cannot yet
+  // read the cursor of an analytics page holding such a record (see the
+  // failing ExportTest.FlawedRecordsInCursorPages... test); bulk chunks
+  // quarantine it correctly (ExportTest.FlawedRecordsAreQuarantined...).
   f.retry_after_seconds = 1;
   f.chunks_out_of_order = true;
   return f;
@@ -61,6 +64,10 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
   settings.retry.base_delay = std::chrono::milliseconds(200);
   settings.retry.max_delay = std::chrono::milliseconds(5000);
   settings.breaker.cool_down = std::chrono::seconds(2);
+  // On loopback a transfer stalled for 5 s is a dead connection (the
+  // simulator's reset fault now and then leaves one): give up on it sooner
+  // than the 60 s meant for real networks, and retry.
+  settings.http.low_speed_time = std::chrono::seconds(5);
   settings.download.page_size = 1000;
 
   const std::string sink_url = "sqlite:" + options.db_path;
