@@ -119,7 +119,7 @@ Run raw_once(const gb::simulator::DataParams& params, std::uint64_t chunks, cons
   sqlite3_open(db.c_str(), &h);
   exec(h, "PRAGMA journal_mode=WAL");
   exec(h, "PRAGMA synchronous=NORMAL");
-  exec(h, fmt::format("PRAGMA cache_size=-{}", gb::app::kSqliteCacheKib).c_str());  // as the export sets it
+  exec(h, fmt::format("PRAGMA cache_size=-{}", gb::sinks::SqliteSettings{}.cache_size_kib).c_str());
   sqlite3_stmt* stmt = nullptr;
   sqlite3_prepare_v2(h,
                      "INSERT INTO records (job_id, chunk_id, ordinal, record_key, payload) VALUES (?1, ?2, ?3, ?4, ?5)",

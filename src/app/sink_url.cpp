@@ -31,7 +31,6 @@ Result<std::unique_ptr<sinks::Sink>> open_sink(std::string_view url) {
   if (!path.ok()) return std::move(path).error();
   sinks::SqliteSettings settings;
   settings.path = *path;
-  settings.cache_size_kib = kSqliteCacheKib;
   auto sink = sinks::SqliteSink::open(settings);
   if (!sink.ok()) return std::move(sink).error();
   return std::unique_ptr<sinks::Sink>(std::move(*sink));
