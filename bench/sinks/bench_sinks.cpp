@@ -119,8 +119,12 @@ class LendingSource final : public gb::sinks::BatchSource {
   RecordBatch* lent_ = nullptr;
 };
 
+fs::path g_work_dir;  // removed on every way out, so failed runs leave no 350 MB files behind
+
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "bench_sinks: %s\n", what.c_str());
+  std::error_code ec;
+  if (!g_work_dir.empty()) fs::remove_all(g_work_dir, ec);
   std::exit(1);
 }
 
@@ -267,6 +271,7 @@ int main(int argc, char** argv) {
   std::string tmp = (fs::path(dir) / "gb-bench-sinks-XXXXXX").string();
   if (mkdtemp(tmp.data()) == nullptr) die("cannot create a directory in " + dir);
   const fs::path work(tmp);
+  g_work_dir = work;
   if (big_chunk_mb > 0) {
     big_chunk(work, big_chunk_mb, cache_kib);
     fs::remove_all(work);
