@@ -58,6 +58,9 @@ struct TerminalCase {
   std::string fault;  // failed | cancelled | expired
   std::string state;  // as the API spells it
 };
+void PrintTo(const TerminalCase& c, std::ostream* os) {
+  *os << c.type << " ending " << c.state;
+}
 
 class PollerTerminalTest : public PollerTest, public ::testing::WithParamInterface<TerminalCase> {};
 
@@ -86,7 +89,14 @@ INSTANTIATE_TEST_SUITE_P(States, PollerTerminalTest,
                                            TerminalCase{"conversations", "expired", "EXPIRED"},
                                            TerminalCase{"users", "expired", "EXPIRED"},
                                            TerminalCase{"bulk:users", "failed", "failed"},
-                                           TerminalCase{"bulk:interactions", "cancelled", "cancelled"}));
+                                           TerminalCase{"bulk:interactions", "cancelled", "cancelled"}),
+                         [](const ::testing::TestParamInfo<TerminalCase>& info) {
+                           std::string name = info.param.type + "_" + info.param.state;
+                           for (char& c : name) {
+                             if (c == ':') c = '_';
+                           }
+                           return name;
+                         });
 
 TEST_F(PollerTest, MaximumPollDurationEndsWithADiagnostic) {
   settings_.jobs.push_back({"bulk:users", 10, 10});
