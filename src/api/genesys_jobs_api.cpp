@@ -5,6 +5,7 @@
 
 #include "api/detail/encoding.hpp"
 #include "api/detail/json_fields.hpp"
+#include "api/detail/page_cursor.hpp"
 #include "base/ids.hpp"
 #include "http/status.hpp"
 #include "http/url.hpp"
@@ -222,28 +223,10 @@ Result<Page> GenesysJobsApi::fetch_page(const ExportType& type, const std::strin
 
   Page page;
   page.body = std::move(sent->body);
-  od::parser parser;
-  od::document doc;
-  od::object object;
-  if (parser.iterate(detail::padded(page.body)).get(doc) != SUCCESS || doc.get_object().get(object) != SUCCESS) {
-    return not_json(what);
-  }
   // Only the cursor is read here; records/ splits the records out of the body.
-  for (auto field : object) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != SUCCESS) return not_json(what);
-    if (key != "cursor") continue;
-    od::value value;
-    if (field.value().get(value) != SUCCESS) return not_json(what);
-    bool is_null = false;
-    if (value.is_null().get(is_null) == SUCCESS && is_null) break;
-    std::string_view next;
-    if (value.get_string().get(next) != SUCCESS)
-      return permanent_error(fmt::format("{}: cursor is not a string", what));
-    if (next.size() > kMaxCursorBytes) return permanent_error(fmt::format("{}: the cursor is too long", what));
-    page.cursor = std::string(next);
-    break;
-  }
+  auto next = detail::find_page_cursor(page.body, what, kMaxCursorBytes);
+  if (!next.ok()) return std::move(next).error();
+  page.cursor = std::move(*next);
   return page;
 }
 

@@ -118,6 +118,33 @@ TEST_F(JobsApiParsing, PageCursorIsEncodedOnTheWayOutAndReadOnTheWayIn) {
   EXPECT_EQ(cut.error().kind, ErrorKind::kTransient);
 }
 
+TEST_F(JobsApiParsing, CursorIsFoundBesideRecordsWithInvalidUtf8) {
+  const auto type = ExportType::parse("conversations").value();
+  const std::string bad = "\xff\xfe";  // never valid UTF-8; records/ quarantines such a record later
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"conversations":[{"conversationId":"c1","x":")" + bad + R"("}],"cursor":"p2"})", "p2"},
+      {R"({"cursor": "p\u00e9\n" , "conversations":[{"conversationId":")" + bad + R"("}]})", "p\xc3\xa9\n"},
+      {R"({"conversations":[{"a":")" + bad + R"("}],"cursor":"\u00e9t\u00e9"})", "\xc3\xa9t\xc3\xa9"},
+      {R"({"conversations":[{"a":")" + bad + R"("}]})", ""},
+      {R"({"conversations":[{"a":")" + bad + R"("}],"cursor":null})", ""},
+  };
+  for (const auto& [body, cursor] : cases) {
+    transport_.body = body;
+    auto page = api_.fetch_page(type, "job-1", "", 10);
+    ASSERT_TRUE(page.ok()) << body << ": " << page.error().describe();
+    EXPECT_EQ(page->cursor, cursor) << body;
+    EXPECT_EQ(page->body, body);  // untouched, invalid bytes included
+  }
+  transport_.body = R"({"conversations":[],"cursor":"a)" + bad + R"("})";
+  auto bad_cursor = api_.fetch_page(type, "job-1", "", 10);
+  ASSERT_FALSE(bad_cursor.ok());
+  EXPECT_EQ(bad_cursor.error().kind, ErrorKind::kPermanent);
+  transport_.body = R"({"conversations":[{"a":")" + bad + R"("})";
+  auto cut = api_.fetch_page(type, "job-1", "", 10);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().kind, ErrorKind::kTransient);
+}
+
 TEST_F(JobsApiParsing, ChunkDownloadStreamsToTheSink) {
   transport_.body = R"([{"id":"1"}])";
   std::string got;

@@ -95,6 +95,32 @@ TEST_F(JobsApiTest, ConversationPagesFollowTheCursorToTheEnd) {
   EXPECT_EQ(landed, server_->expected_keys(job_id));
 }
 
+TEST_F(JobsApiTest, PagesWithFlawedRecordsStillYieldTheirCursor) {
+  settings_.jobs.push_back({"conversations", 250, 100});
+  settings_.faults.invalid_utf8.probability = 0.05;
+  settings_.faults.malformed_record.probability = 0.05;
+  settings_.faults.nul_escape.probability = 0.05;
+  start();
+  const auto type = ExportType::parse("conversations").value();
+  ASSERT_EQ(wait_done(type, first_job_id()).state, "FULFILLED");
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = api_->fetch_page(type, first_job_id(), cursor, 40);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    cursor = page->cursor;
+    ASSERT_LT(++pages, 100);
+  } while (!cursor.empty());
+  EXPECT_EQ(pages, 7);
+  EXPECT_EQ(requests("GET /api/v2/analytics/conversations/details/jobs/{jobId}/results", 200), 7u);
+  // The pages really held flawed records.
+  simdjson::dom::parser parser;
+  const std::string stats = server_->stats_json();
+  simdjson::dom::element flawed = parser.parse(stats)["jobs"].at(0)["flawed"].value();
+  EXPECT_GT(flawed["invalidUtf8"].get_uint64().value(), 0u);
+  EXPECT_GT(flawed["malformed"].get_uint64().value(), 0u);
+}
+
 TEST_F(JobsApiTest, UserDetailsJobToo) {
   settings_.jobs.push_back({"users", 30, 100});
   start();
