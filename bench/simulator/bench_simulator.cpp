@@ -38,7 +38,9 @@ std::size_t count_bytes(char*, std::size_t size, std::size_t n, void* user) {
   *static_cast<std::size_t*>(user) += size * n;
   return size * n;
 }
-std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+std::size_t discard(char*, std::size_t size, std::size_t n, void*) {
+  return size * n;
+}
 
 std::string login(const std::string& base) {
   CURL* curl = curl_easy_init();
@@ -46,10 +48,11 @@ std::string login(const std::string& base) {
   curl_easy_setopt(curl, CURLOPT_URL, (base + "/oauth/token").c_str());
   curl_easy_setopt(curl, CURLOPT_USERPWD, "sim-client:sim-secret");
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "grant_type=client_credentials");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* d, std::size_t s, std::size_t n, void* u) {
-    static_cast<std::string*>(u)->append(d, s * n);
-    return s * n;
-  });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* d, std::size_t s, std::size_t n, void* u) {
+        static_cast<std::string*>(u)->append(d, s * n);
+        return s * n;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_perform(curl);
   curl_easy_cleanup(curl);
@@ -96,7 +99,7 @@ double raw_loopback(std::size_t bytes) {
   }
   std::thread sender([listener, bytes] {
     int fd = accept(listener, nullptr, nullptr);
-    std::vector<char> block(256 * 1024, 'x');
+    std::vector<char> block(std::size_t{256} * 1024, 'x');
     std::size_t sent = 0;
     while (fd >= 0 && sent < bytes) {
       const auto n = send(fd, block.data(), std::min(block.size(), bytes - sent), MSG_NOSIGNAL);
@@ -109,7 +112,7 @@ double raw_loopback(std::size_t bytes) {
   const auto start = gb::system_clock().now();
   std::size_t got = 0;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::vector<char> buf(512 * 1024);
+    std::vector<char> buf(std::size_t{512} * 1024);
     while (true) {
       const auto n = recv(fd, buf.data(), buf.size(), 0);
       if (n <= 0) break;
@@ -126,6 +129,7 @@ double raw_loopback(std::size_t bytes) {
 // Each connection sends `requests` GETs on one keep-alive handle; returns requests/s.
 double small_requests(const std::string& url, const std::string& token, int connections, int requests) {
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(connections));
   std::vector<int> failures(static_cast<std::size_t>(connections), 0);
   const auto start = gb::system_clock().now();
   for (int c = 0; c < connections; ++c) {
@@ -192,8 +196,9 @@ int main(int argc, char** argv) {
   download(chunk_url, token, false, &bytes);  // renders and caches the chunk
   const double first = seconds_since(gen_start);
   fmt::print("simulator benchmark ({} connections x {} requests, {} runs)\n", connections, requests, runs);
-  fmt::print("chunk size: {:.1f} MB; first request (generate + serve): {:.2f} s ({:.0f} MB/s)\n", bytes / 1e6, first,
-             bytes / 1e6 / first);
+  const double mb = static_cast<double>(bytes) / 1e6;
+  fmt::print("chunk size: {:.1f} MB; first request (generate + serve): {:.2f} s ({:.0f} MB/s)\n", mb, first,
+             mb / first);
 
   std::vector<double> plain, gzip, raw, small;
   for (int i = 0; i < runs; ++i) plain.push_back(download(chunk_url, token, false, nullptr));

@@ -145,7 +145,8 @@ Result<simulator::Settings> to_settings(const SimulateFlags& f) {
   auto cr = parse_number<std::uint64_t>(f.chunk_records);
   if (!cr || *cr == 0) return invalid_input("--chunk-records must be >= 1");
   s.chunk_records = *cr;
-  if (f.client_id.empty() || f.client_secret.empty()) return invalid_input("--client-id and --client-secret must not be empty");
+  if (f.client_id.empty() || f.client_secret.empty())
+    return invalid_input("--client-id and --client-secret must not be empty");
   s.client_id = f.client_id;
   s.client_secret = f.client_secret;
   auto js = parse_double(f.job_seconds);
@@ -157,7 +158,8 @@ Result<simulator::Settings> to_settings(const SimulateFlags& f) {
   const auto slash = f.rate_limit.find('/');
   auto rl_n = parse_number<int>(f.rate_limit.substr(0, slash));
   auto rl_s = slash == std::string::npos ? std::nullopt : parse_number<int>(f.rate_limit.substr(slash + 1));
-  if (!rl_n || !rl_s || *rl_n < 0 || *rl_s < 1) return invalid_input("--rate-limit must be N/SECONDS, e.g. 300/60 (N=0: no limit)");
+  if (!rl_n || !rl_s || *rl_n < 0 || *rl_s < 1)
+    return invalid_input("--rate-limit must be N/SECONDS, e.g. 300/60 (N=0: no limit)");
   s.rate_limit_requests = *rl_n;
   s.rate_limit_window_seconds = *rl_s;
   auto rb = parse_number<std::size_t>(f.record_bytes);
@@ -247,7 +249,8 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--job", flags->jobs,
                   "a job that exists from the start: TYPE:RECORDS[:CHUNK_RECORDS], TYPE = conversations | users | "
                   "bulk:<users|interactions|analytics>; repeatable");
-  cmd->add_option("--records-per-job", flags->records_per_job, "records of jobs created through the API (default 1000)");
+  cmd->add_option("--records-per-job", flags->records_per_job,
+                  "records of jobs created through the API (default 1000)");
   cmd->add_option("--chunk-records", flags->chunk_records,
                   "chunk size / default pageSize of jobs created through the API (default 5000)");
   cmd->add_option("--client-id", flags->client_id, "accepted OAuth client id (default sim-client)");

@@ -13,9 +13,13 @@ std::uint64_t fnv1a64(std::string_view bytes) {
   return h;
 }
 
-std::string checksum_hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
+std::string checksum_hex(std::uint64_t value) {
+  return fmt::format("{:016x}", value);
+}
 
-std::string KeyChecksum::hex() const { return checksum_hex(sum_); }
+std::string KeyChecksum::hex() const {
+  return checksum_hex(sum_);
+}
 
 std::uint64_t key_checksum(const std::vector<std::string>& keys) {
   KeyChecksum sum;

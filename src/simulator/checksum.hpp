@@ -14,7 +14,10 @@ std::uint64_t fnv1a64(std::string_view bytes);
 // Incremental form. Not thread-safe; cheap to copy.
 class KeyChecksum {
  public:
-  void add(std::string_view key) { sum_ += fnv1a64(key); ++count_; }
+  void add(std::string_view key) {
+    sum_ += fnv1a64(key);
+    ++count_;
+  }
   std::uint64_t value() const { return sum_; }
   std::uint64_t count() const { return count_; }
   std::string hex() const;

@@ -13,9 +13,8 @@ namespace {
 
 // Valid UTF-8 on purpose: accents, CJK, Cyrillic, RTL, emoji, quotes.
 constexpr std::array<std::string_view, 12> kNames = {
-    "José Müller",     "Zoë Ångström",    "王小明",          "さくら 田中",
-    "Олег Петров",     "Nguyễn Thị Minh", "Søren Kierkegaard", "Ana 🌟 Silva",
-    "محمد علي",        "Renée \"Ray\" Dupont", "Chloé O'Brien", "Łukasz Żółć"};
+    "José Müller",       "Zoë Ångström", "王小明",   "さくら 田中",          "Олег Петров",   "Nguyễn Thị Minh",
+    "Søren Kierkegaard", "Ana 🌟 Silva",  "محمد علي", "Renée \"Ray\" Dupont", "Chloé O'Brien", "Łukasz Żółć"};
 constexpr std::array<std::string_view, 4> kMedia = {"voice", "chat", "email", "message"};
 constexpr std::array<std::string_view, 4> kSegmentTypes = {"alert", "interact", "hold", "wrapup"};
 constexpr std::array<std::string_view, 4> kDisconnects = {"client", "peer", "endpoint", "transfer"};
@@ -39,7 +38,9 @@ class Rng {
   std::uint64_t state_;
 };
 
-std::uint64_t job_salt(const DataParams& p) { return mix64(p.seed ^ mix64(fnv1a64(p.job_id))); }
+std::uint64_t job_salt(const DataParams& p) {
+  return mix64(p.seed ^ mix64(fnv1a64(p.job_id)));
+}
 
 template <std::size_t N>
 std::string_view pick(Rng& rng, const std::array<std::string_view, N>& from) {
@@ -133,7 +134,8 @@ void append_conversation(std::string& out, const std::string& key, Rng& rng) {
     const auto metrics = 2 + rng.below(3);
     for (std::uint64_t m = 0; m < metrics; ++m) {
       if (m) out += ',';
-      fmt::format_to(std::back_inserter(out), "{{\"name\":\"{}\",\"value\":{},", pick(rng, kMetrics), rng.below(1000000));
+      fmt::format_to(std::back_inserter(out), "{{\"name\":\"{}\",\"value\":{},", pick(rng, kMetrics),
+                     rng.below(1000000));
       append_kv_time(out, "emitDate", start + length, static_cast<unsigned>(rng.below(1000)));
       out += '}';
     }
@@ -308,7 +310,9 @@ std::uint64_t chunk_count(const DataParams& p) {
   return (p.records + p.chunk_records - 1) / p.chunk_records;
 }
 
-std::uint64_t chunk_first_record(const DataParams& p, std::uint64_t chunk) { return chunk * p.chunk_records; }
+std::uint64_t chunk_first_record(const DataParams& p, std::uint64_t chunk) {
+  return chunk * p.chunk_records;
+}
 
 std::uint64_t chunk_record_count(const DataParams& p, std::uint64_t chunk) {
   const auto first = chunk_first_record(p, chunk);

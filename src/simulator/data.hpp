@@ -18,13 +18,13 @@ enum class JobKind { kConversations, kUsers, kBulk };
 
 struct DataParams {
   std::uint64_t seed = 1;
-  std::string job_id;              // salts every key and value
+  std::string job_id;  // salts every key and value
   JobKind kind = JobKind::kConversations;
-  std::string bulk_type;           // bulk only: users | interactions | analytics
+  std::string bulk_type;  // bulk only: users | interactions | analytics
   std::uint64_t records = 0;
-  std::uint64_t chunk_records = 5000;   // bulk chunk size
-  std::size_t record_bytes = 0;         // 0 = natural size; else each record is padded to at least this
-  std::size_t huge_chunk_bytes = 0;     // >0: records of chunk 0 are padded so the chunk is about this big
+  std::uint64_t chunk_records = 5000;  // bulk chunk size
+  std::size_t record_bytes = 0;        // 0 = natural size; else each record is padded to at least this
+  std::size_t huge_chunk_bytes = 0;    // >0: records of chunk 0 are padded so the chunk is about this big
   FaultRate malformed_record;
   FaultRate invalid_utf8;
   FaultRate nul_escape;

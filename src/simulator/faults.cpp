@@ -13,12 +13,15 @@ std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-double unit_interval(std::uint64_t hash) { return static_cast<double>(hash >> 11) * 0x1.0p-53; }
+double unit_interval(std::uint64_t hash) {
+  return static_cast<double>(hash >> 11) * 0x1.0p-53;
+}
 
 Result<FaultRate> parse_fault_rate(std::string_view text) {
   FaultRate rate;
   if (text.empty() || text.size() > 32) return invalid_input("fault rate must be a probability (0.05) or a count (3)");
-  const bool is_fraction = text.find('.') != std::string_view::npos || text.find_first_of("eE") != std::string_view::npos;
+  const bool is_fraction =
+      text.find('.') != std::string_view::npos || text.find_first_of("eE") != std::string_view::npos;
   if (!is_fraction) {
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);

@@ -23,28 +23,28 @@ Result<FaultRate> parse_fault_rate(std::string_view text);
 
 struct Faults {
   // Per API request (not /oauth/token, not /__sim/stats):
-  FaultRate too_many_requests;   // 429 + Retry-After, whatever the budget says
-  FaultRate server_error;        // 502, 503, 504 in turn
-  FaultRate revoke_token;        // the request's token is revoked first: 401 now and after
-  FaultRate forbidden;           // 403 missing.permissions
-  FaultRate slow;                // the response is delayed by slow_delay
+  FaultRate too_many_requests;  // 429 + Retry-After, whatever the budget says
+  FaultRate server_error;       // 502, 503, 504 in turn
+  FaultRate revoke_token;       // the request's token is revoked first: 401 now and after
+  FaultRate forbidden;          // 403 missing.permissions
+  FaultRate slow;               // the response is delayed by slow_delay
   // Per results response (bulk chunk or analytics page), once its body started:
-  FaultRate reset_mid_body;      // TCP RST after about half of the body
-  FaultRate truncated_body;      // orderly close after about half of the body
+  FaultRate reset_mid_body;  // TCP RST after about half of the body
+  FaultRate truncated_body;  // orderly close after about half of the body
   // Per record: a pure function of (seed, job, record index); the count form
   // flaws records 0..N-1 of every job. A flawed record keeps its key.
-  FaultRate malformed_record;    // the record is not valid JSON (braces still balanced)
-  FaultRate invalid_utf8;        // a string holds invalid UTF-8 bytes
-  FaultRate nul_escape;          // a string holds the escape \u0000
+  FaultRate malformed_record;  // the record is not valid JSON (braces still balanced)
+  FaultRate invalid_utf8;      // a string holds invalid UTF-8 bytes
+  FaultRate nul_escape;        // a string holds the escape \u0000
   // Per job, decided when it is created (at most one applies, in this order):
-  FaultRate job_failed;          // ends failed / FAILED
-  FaultRate job_cancelled;       // ends cancelled / CANCELLED
-  FaultRate job_expired;         // analytics jobs only: ends EXPIRED
+  FaultRate job_failed;     // ends failed / FAILED
+  FaultRate job_cancelled;  // ends cancelled / CANCELLED
+  FaultRate job_expired;    // analytics jobs only: ends EXPIRED
   // Fixed settings:
   std::chrono::milliseconds slow_delay{1000};
-  int retry_after_seconds = 2;          // Retry-After of injected 429s
-  std::uint64_t huge_chunk_mb = 0;      // >0: the first chunk of every bulk job is about this big
-  bool chunks_out_of_order = false;     // bulk status lists chunks shuffled, not by index
+  int retry_after_seconds = 2;              // Retry-After of injected 429s
+  std::uint64_t huge_chunk_mb = 0;          // >0: the first chunk of every bulk job is about this big
+  bool chunks_out_of_order = false;         // bulk status lists chunks shuffled, not by index
   std::chrono::seconds outage_after{0};     // an outage window starting this long after start...
   std::chrono::seconds outage_duration{0};  // ...lasting this long (0 = none): every request 503
 };

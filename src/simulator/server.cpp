@@ -3,6 +3,7 @@
 // it into a response: zero-copy from a shared body, streamed gzip, or a body
 // cut short (truncation, or a TCP reset via SO_LINGER {1, 0}).
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,8 +13,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <fmt/format.h>
-
 #include "base/log.hpp"
 #include "simulator/detail/api.hpp"
 #include "simulator/detail/gzip_stream.hpp"
@@ -22,9 +21,9 @@
 namespace gb::simulator {
 namespace {
 
-constexpr std::size_t kMaxBody = 1 << 20;           // request bodies are small queries
-constexpr std::size_t kConnectionMemory = 128 * 1024;  // bounds request line + headers
-constexpr std::size_t kReaderBlock = 256 * 1024;
+constexpr std::size_t kMaxBody = 1 << 20;                           // request bodies are small queries
+constexpr std::size_t kConnectionMemory = std::size_t{128} * 1024;  // bounds request line + headers
+constexpr std::size_t kReaderBlock = std::size_t{256} * 1024;
 
 struct PendingRequest {
   std::string body;
@@ -65,8 +64,12 @@ ssize_t read_body(void* cls, std::uint64_t pos, char* buf, std::size_t max) {
   return static_cast<ssize_t>(n);
 }
 
-void free_reader(void* cls) { delete static_cast<BodyReader*>(cls); }
-void free_body(void* cls) { delete static_cast<detail::Body*>(cls); }
+void free_reader(void* cls) {
+  delete static_cast<BodyReader*>(cls);
+}
+void free_body(void* cls) {
+  delete static_cast<detail::Body*>(cls);
+}
 
 MHD_Result collect_arg(void* cls, MHD_ValueKind, const char* key, const char* value) {
   auto& query = *static_cast<std::map<std::string, std::string>*>(cls);
@@ -182,7 +185,7 @@ struct Server::Impl {
       if (gzip) reader->gzip = std::make_unique<detail::GzipStream>(reply.body);
       const std::uint64_t size = gzip ? MHD_SIZE_UNKNOWN : reply.body->size();
       response = MHD_create_response_from_callback(size, kReaderBlock, &read_body, reader.get(), &free_reader);
-      if (response) reader.release();
+      if (response) static_cast<void>(reader.release());  // the response owns it now
     } else {
       // Zero-copy: the response holds a reference to the shared body until it is sent.
       // MHD takes a non-const pointer but only reads a response buffer.
@@ -227,12 +230,11 @@ Result<std::unique_ptr<Server>> Server::start(const Settings& settings) {
   // MHD_USE_TURBO also makes MHD close without shutdown(SHUT_WR) first, so a
   // reset fault (SO_LINGER {1, 0}) reaches the client as RST, not FIN.
   impl->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, settings.port, nullptr, nullptr,
-      &Impl::on_request, impl.get(), MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
-      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, 2048u,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemory, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, nullptr, MHD_OPTION_EXTERNAL_LOGGER, &log_mhd, nullptr,
-      MHD_OPTION_END);
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, settings.port, nullptr,
+      nullptr, &Impl::on_request, impl.get(), MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
+      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, 2048u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      kConnectionMemory, MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, nullptr,
+      MHD_OPTION_EXTERNAL_LOGGER, &log_mhd, nullptr, MHD_OPTION_END);
   if (!impl->daemon) {
     return internal_error(fmt::format("simulator: cannot listen on {}:{}", settings.host, settings.port));
   }
@@ -246,9 +248,15 @@ Result<std::unique_ptr<Server>> Server::start(const Settings& settings) {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
-std::uint16_t Server::port() const { return impl_->port; }
-std::string Server::base_url() const { return impl_->base_url; }
-std::vector<JobSummary> Server::jobs() const { return impl_->api->jobs(); }
+std::uint16_t Server::port() const {
+  return impl_->port;
+}
+std::string Server::base_url() const {
+  return impl_->base_url;
+}
+std::vector<JobSummary> Server::jobs() const {
+  return impl_->api->jobs();
+}
 
 std::vector<std::string> Server::expected_keys(const std::string& job_id) const {
   auto job = impl_->api->find_job(job_id);
@@ -265,8 +273,14 @@ Result<DataParams> Server::data_params(const std::string& job_id) const {
   return job->data;
 }
 
-std::string Server::stats_json() const { return impl_->api->stats_json(); }
-void Server::revoke_tokens() { impl_->api->revoke_tokens(); }
-void Server::start_outage(std::chrono::milliseconds duration) { impl_->api->start_outage(duration); }
+std::string Server::stats_json() const {
+  return impl_->api->stats_json();
+}
+void Server::revoke_tokens() {
+  impl_->api->revoke_tokens();
+}
+void Server::start_outage(std::chrono::milliseconds duration) {
+  impl_->api->start_outage(duration);
+}
 
 }  // namespace gb::simulator

@@ -25,28 +25,28 @@ namespace gb::simulator {
 
 // A job that exists from the start.
 struct JobSpec {
-  std::string type;               // "conversations" | "users" | "bulk:<jobType>" (users, interactions, analytics)
-  std::uint64_t records = 0;      // how many records the job holds
+  std::string type;                    // "conversations" | "users" | "bulk:<jobType>" (users, interactions, analytics)
+  std::uint64_t records = 0;           // how many records the job holds
   std::uint64_t chunk_records = 5000;  // bulk: records per chunk; analytics: the default (and largest) pageSize
 };
 
 struct Settings {
-  std::string host = "127.0.0.1";  // loopback only unless told otherwise
-  std::uint16_t port = 0;          // 0 = any free port (see Server::port())
-  std::uint64_t seed = 1;          // all data, ids and probabilistic faults derive from it
-  std::vector<JobSpec> jobs;       // created at start, in this order
-  std::uint64_t records_per_job = 1000;   // records of jobs created later through the API
-  std::uint64_t chunk_records = 5000;     // chunk size / default pageSize of jobs created through the API
-  std::string client_id = "sim-client";          // the only credentials /oauth/token accepts
+  std::string host = "127.0.0.1";        // loopback only unless told otherwise
+  std::uint16_t port = 0;                // 0 = any free port (see Server::port())
+  std::uint64_t seed = 1;                // all data, ids and probabilistic faults derive from it
+  std::vector<JobSpec> jobs;             // created at start, in this order
+  std::uint64_t records_per_job = 1000;  // records of jobs created later through the API
+  std::uint64_t chunk_records = 5000;    // chunk size / default pageSize of jobs created through the API
+  std::string client_id = "sim-client";  // the only credentials /oauth/token accepts
   std::string client_secret = "sim-secret";
-  double job_seconds = 2.0;                      // time a job spends queued+processing before it ends
-  std::chrono::seconds token_ttl{86399};         // expires_in of issued tokens
-  int rate_limit_requests = 300;                 // budget of API requests per window (all clients together)
+  double job_seconds = 2.0;               // time a job spends queued+processing before it ends
+  std::chrono::seconds token_ttl{86399};  // expires_in of issued tokens
+  int rate_limit_requests = 300;          // budget of API requests per window (all clients together)
   int rate_limit_window_seconds = 60;
-  std::size_t record_bytes = 0;                  // 0 = natural sizes (conversations ~2-4 KB); else pad each record to this
+  std::size_t record_bytes = 0;  // 0 = natural sizes (conversations ~2-4 KB); else pad each record to this
   Faults faults;
   std::size_t cache_bytes = std::size_t{512} << 20;  // bound on cached rendered chunk bodies
-  unsigned threads = 4;                          // server worker threads
+  unsigned threads = 4;                              // server worker threads
   // Time source for job life-cycles, token expiry and rate windows; nullptr = the system clock.
   // The pointee must outlive the server. Fault delays always use real time.
   const Clock* clock = nullptr;
@@ -54,7 +54,7 @@ struct Settings {
 
 struct JobSummary {
   std::string job_id;
-  std::string type;      // as in JobSpec::type
+  std::string type;  // as in JobSpec::type
   std::uint64_t records = 0;
 };
 

@@ -18,7 +18,6 @@ namespace {
 constexpr std::uint64_t kMaxPageSize = 10000;
 constexpr std::size_t kMaxJobs = 10000;
 constexpr std::size_t kMaxTokens = 100000;
-constexpr std::string_view kJobsPath = "/details/jobs";
 
 // Set at the start of handle(): error bodies carry it as contextId.
 thread_local std::string t_correlation_id;
@@ -66,7 +65,7 @@ std::vector<std::string_view> split_path(std::string_view path) {
 RouteMatch match(const std::string& method, const std::string& path) {
   RouteMatch m;
   const auto p = split_path(path);
-  auto want = [&](RouteId id, std::string_view allowed, std::string tmpl) {
+  auto want = [&](RouteId id, std::string_view allowed, const std::string& tmpl) {
     if (method == allowed) {
       m.id = id;
       m.name = method + " " + tmpl;
@@ -148,7 +147,9 @@ std::string_view status_code_name(int status) {
 }
 
 // Ids and paths echoed in error messages are cut short: they come from the client.
-std::string shown(std::string_view text) { return std::string(text.substr(0, 128)); }
+std::string shown(std::string_view text) {
+  return std::string(text.substr(0, 128));
+}
 
 bool host_header_ok(std::string_view host) {
   if (host.empty() || host.size() > 255) return false;
@@ -170,7 +171,9 @@ void json_field(std::string& out, std::string_view key, std::string_view value) 
   append_json_string(out, value);
 }
 
-std::string job_type_label(JobKind kind) { return kind == JobKind::kUsers ? "users" : "conversations"; }
+std::string job_type_label(JobKind kind) {
+  return kind == JobKind::kUsers ? "users" : "conversations";
+}
 
 // The body must be a JSON object; returns an error message otherwise.
 std::string check_json_object(const std::string& body, simdjson::dom::element* root_out,
@@ -245,7 +248,8 @@ std::shared_ptr<Job> Api::add_job(const std::string& type, std::uint64_t records
       state = mix64(state);
       std::swap(job->chunk_order[i], job->chunk_order[state % (i + 1)]);
     }
-    if (std::is_sorted(job->chunk_order.begin(), job->chunk_order.end())) std::reverse(job->chunk_order.begin(), job->chunk_order.end());
+    if (std::is_sorted(job->chunk_order.begin(), job->chunk_order.end()))
+      std::reverse(job->chunk_order.begin(), job->chunk_order.end());
   }
   jobs_.push_back(job);
   jobs_by_id_[job->data.job_id] = job;
@@ -308,7 +312,7 @@ std::string Api::cursor_for(const Job& job, std::uint64_t offset) const {
   return fmt::format("c{:x}-{:08x}", offset, mac);
 }
 
-Reply Api::error(int status, std::string code, std::string message) const {
+Reply Api::error(int status, const std::string& code, const std::string& message) const {
   Reply r;
   r.status = status;
   std::string body = "{";
@@ -360,7 +364,8 @@ Reply Api::handle(const HttpRequest& req) {
   const auto& f = settings_.faults;
   if (f.outage_duration.count() > 0) {
     const auto from = start_ + f.outage_after;
-    if (now >= from && now < from + f.outage_duration) outage = std::max(outage.value_or(now), from + f.outage_duration);
+    if (now >= from && now < from + f.outage_duration)
+      outage = std::max(outage.value_or(now), from + f.outage_duration);
   }
 
   if (m.id == RouteId::kStats) {
@@ -496,8 +501,8 @@ Reply Api::oauth_token(const HttpRequest& req) {
   {
     std::lock_guard lock(tokens_mutex_);
     const auto k = tokens_issued_++;
-    token = fmt::format("{:016x}{:016x}{:016x}", mix64(settings_.seed ^ 0x70b3ULL ^ mix64(k)),
-                        mix64(k ^ 0x5eedULL), mix64(request_counter_.load() ^ mix64(k)));
+    token = fmt::format("{:016x}{:016x}{:016x}", mix64(settings_.seed ^ 0x70b3ULL ^ mix64(k)), mix64(k ^ 0x5eedULL),
+                        mix64(request_counter_.load() ^ mix64(k)));
     const SteadyTime now = clock_.now();
     if (tokens_.size() >= kMaxTokens) {
       std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
@@ -543,8 +548,8 @@ Reply Api::analytics_status(const std::string& id, JobKind kind) {
   json_field(body, "state", state);
   body += ',';
   json_field(body, "submissionDate", wall_time(job->created));
-  const auto done_at = job->created + std::chrono::duration_cast<Duration>(
-                                          std::chrono::duration<double>(settings_.job_seconds));
+  const auto done_at =
+      job->created + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings_.job_seconds));
   if (state != "QUEUED" && state != "PENDING") {
     body += ',';
     json_field(body, "completionDate", wall_time(std::min(now, done_at)));
@@ -580,7 +585,8 @@ Reply Api::analytics_results(const HttpRequest& req, const std::string& id, JobK
   if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   const auto state = state_name(*job, clock_.now(), nullptr);
   if (state == "EXPIRED") return error(410, "gone", "The results of job " + shown(id) + " have expired");
-  if (state != "FULFILLED") return error(400, "bad.request", "Results are available only when FULFILLED; the job is " + state);
+  if (state != "FULFILLED")
+    return error(400, "bad.request", "Results are available only when FULFILLED; the job is " + state);
   std::uint64_t page_size = std::min(job->data.chunk_records, kMaxPageSize);
   if (auto it = req.query.find("pageSize"); it != req.query.end()) {
     if (!parse_u64(it->second, page_size) || page_size < 1 || page_size > kMaxPageSize) {
@@ -624,7 +630,8 @@ Reply Api::analytics_results(const HttpRequest& req, const std::string& id, JobK
 
 Reply Api::create_bulk(const HttpRequest& req, const std::string& job_type) {
   if (job_type != "users" && job_type != "interactions" && job_type != "analytics") {
-    return error(400, "bad.request", "Unknown jobType '" + job_type.substr(0, 64) + "' (users, interactions, analytics)");
+    return error(400, "bad.request",
+                 "Unknown jobType '" + job_type.substr(0, 64) + "' (users, interactions, analytics)");
   }
   thread_local simdjson::dom::parser parser;
   if (auto msg = check_json_object(req.body, nullptr, parser); !msg.empty()) return error(400, "bad.request", msg);
@@ -641,7 +648,8 @@ Reply Api::create_bulk(const HttpRequest& req, const std::string& job_type) {
 
 Body Api::chunk_body(const Job& job, std::uint64_t chunk) {
   const DataParams& params = job.data;
-  return cache_.get(job.data.job_id + "/" + std::to_string(chunk), [&params, chunk] { return render_chunk(params, chunk); });
+  return cache_.get(job.data.job_id + "/" + std::to_string(chunk),
+                    [&params, chunk] { return render_chunk(params, chunk); });
 }
 
 Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
@@ -686,7 +694,7 @@ Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
       body += '{';
       json_field(body, "chunkId", chunk_id);
       body += ',';
-      json_field(body, "url", host + "/api/v2/bulk/jobs/" + job->data.job_id + "/results/" + chunk_id);
+      json_field(body, "url", fmt::format("{}/api/v2/bulk/jobs/{}/results/{}", host, job->data.job_id, chunk_id));
       fmt::format_to(std::back_inserter(body), ",\"size\":{}}}", sizes[c]);
     }
     body += ']';
@@ -706,7 +714,8 @@ Reply Api::bulk_chunk(const std::string& id, const std::string& chunk_id) {
     return error(404, "not.found", "Chunk " + chunk_id.substr(0, 64) + " not found in job " + shown(id));
   }
   const auto state = state_name(*job, clock_.now(), nullptr);
-  if (state != "completed") return error(400, "bad.request", "Chunks are available only when completed; the job is " + state);
+  if (state != "completed")
+    return error(400, "bad.request", "Chunks are available only when completed; the job is " + state);
   Reply r;
   r.body = chunk_body(*job, chunk);
   if (faults_.fire(FaultKind::kResetMidBody)) {

@@ -68,7 +68,7 @@ class Api {
   std::string wall_time(SteadyTime t) const;
   std::string cursor_for(const Job& job, std::uint64_t offset) const;
   bool token_valid(const std::string& token);
-  Reply error(int status, std::string code, std::string message) const;
+  Reply error(int status, const std::string& code, const std::string& message) const;
   void count(const std::string& route, int status);
 
   const Settings settings_;

@@ -4,7 +4,7 @@
 
 namespace gb::simulator::detail {
 namespace {
-constexpr std::size_t kInputSlice = 256 * 1024;
+constexpr std::size_t kInputSlice = std::size_t{256} * 1024;
 }
 
 GzipStream::GzipStream(std::shared_ptr<const std::string> body, int level) : body_(std::move(body)) {
@@ -16,7 +16,9 @@ GzipStream::~GzipStream() {
   if (ok_) deflateEnd(&zs_);
 }
 
-std::size_t GzipStream::remaining_input() const { return body_->size() - offset_ + zs_.avail_in; }
+std::size_t GzipStream::remaining_input() const {
+  return body_->size() - offset_ + zs_.avail_in;
+}
 
 long GzipStream::read(char* out, std::size_t max) {
   if (!ok_) return -1;

@@ -3,10 +3,11 @@
 // 100 MB chunk is never compressed into a second 100 MB buffer. One stream
 // per response; not thread-safe (libmicrohttpd calls a response's reader
 // from one thread at a time).
+#include <zlib.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <zlib.h>
 
 namespace gb::simulator::detail {
 

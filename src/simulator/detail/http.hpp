@@ -12,11 +12,11 @@ namespace gb::simulator::detail {
 
 struct HttpRequest {
   std::string method;
-  std::string path;                            // decoded, without the query
-  std::map<std::string, std::string> query;    // decoded arguments (first of each name)
-  std::string authorization;                   // Authorization header, or empty
+  std::string path;                          // decoded, without the query
+  std::map<std::string, std::string> query;  // decoded arguments (first of each name)
+  std::string authorization;                 // Authorization header, or empty
   std::string content_type;
-  std::string host;                            // Host header, or empty
+  std::string host;  // Host header, or empty
   std::string accept_encoding;
   std::string body;
   bool body_too_large = false;
@@ -34,7 +34,7 @@ struct Reply {
   std::shared_ptr<const std::string> body;  // nullptr = empty body
   std::string route;                        // stats key, e.g. "GET /api/v2/bulk/jobs/{jobId}"
   BodyFault body_fault = BodyFault::kNone;
-  std::chrono::milliseconds delay{0};       // slow-response fault: wait before answering
+  std::chrono::milliseconds delay{0};  // slow-response fault: wait before answering
 };
 
 inline std::shared_ptr<const std::string> make_body(std::string s) {

@@ -151,7 +151,7 @@ TEST(DataTest, FlawsArePerRecordAndVisible) {
   auto p = params(JobKind::kBulk, 40);
   p.malformed_record.count = 1;  // record 0
   p.invalid_utf8.probability = 0.0;
-  p.nul_escape.count = 2;        // records 0 and 1; record 0 is malformed first
+  p.nul_escape.count = 2;  // records 0 and 1; record 0 is malformed first
   EXPECT_EQ(flaw_of(p, 0), Flaw::kMalformed);
   EXPECT_EQ(flaw_of(p, 1), Flaw::kNulEscape);
   EXPECT_EQ(flaw_of(p, 2), Flaw::kNone);

@@ -27,9 +27,9 @@ struct HttpCall {
   std::string url;
   std::vector<std::string> headers;
   std::string body;
-  bool gzip = false;            // send Accept-Encoding: gzip and decode
-  bool raw_gzip = false;        // send Accept-Encoding: gzip, keep the bytes as sent
-  std::string user_password;    // Basic credentials "id:secret"
+  bool gzip = false;          // send Accept-Encoding: gzip and decode
+  bool raw_gzip = false;      // send Accept-Encoding: gzip, keep the bytes as sent
+  std::string user_password;  // Basic credentials "id:secret"
 };
 
 inline std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user) {

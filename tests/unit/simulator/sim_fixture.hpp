@@ -46,8 +46,7 @@ class SimTest : public ::testing::Test {
     if (parser.parse(r.body)["access_token"].get(t)) return {};
     return std::string(t);
   }
-  HttpResult api(const std::string& method, const std::string& path, const std::string& body = {},
-                 bool gzip = false) {
+  HttpResult api(const std::string& method, const std::string& path, const std::string& body = {}, bool gzip = false) {
     if (token_.empty()) token_ = token();
     HttpCall call;
     call.method = method;

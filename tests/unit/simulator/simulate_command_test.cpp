@@ -36,6 +36,7 @@ Child spawn(std::vector<std::string> args) {
   posix_spawn_file_actions_addclose(&actions, out[0]);
   posix_spawn_file_actions_addclose(&actions, err[0]);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   Child c;
@@ -99,8 +100,8 @@ TEST(SimulateCommandTest, PrintsOneJsonLineServesAndStopsOnSigterm) {
 }
 
 TEST(SimulateCommandTest, BadFlagsGetOneLineAndExitCode2) {
-  for (std::vector<std::string> args : {std::vector<std::string>{"--job", "calls:10"}, {"--port", "x"},
-                                        {"--fault-5xx", "7.5"}, {"--no-such-flag"}}) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--job", "calls:10"}, {"--port", "x"}, {"--fault-5xx", "7.5"}, {"--no-such-flag"}}) {
     auto child = spawn(args);
     const auto err = read_all(child.err);
     EXPECT_EQ(wait_exit(child.pid), 2) << args[0];
