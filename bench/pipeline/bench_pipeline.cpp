@@ -15,10 +15,11 @@
 // 4. peak RSS of `genesys-bulk export` landing one chunk of --huge-mb MB
 //    (ru_maxrss of the child, which runs nothing but the export).
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -26,7 +27,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -184,10 +184,10 @@ double export_peak_rss_mb(const gb::simulator::Server& server, const std::string
                           const std::string& dir) {
   remove_db(db);
   const std::string base = server.base_url();
-  std::vector<std::string> args = {GB_BINARY, "export",        "--api-url",  base,     "--login-url", base,
-                                   "--type",  "bulk:users",    "--job-id",   job_id,   "--sink",      "sqlite:" + db,
-                                   "--poll-interval", "1",     "--no-progress", "--log-level", "warn",
-                                   "--spill-dir", dir, "--no-compression"};
+  std::vector<std::string> args = {GB_BINARY,     "export",       "--api-url",       base,       "--login-url",
+                                   base,          "--type",       "bulk:users",      "--job-id", job_id,
+                                   "--sink",      "sqlite:" + db, "--poll-interval", "1",        "--no-progress",
+                                   "--log-level", "warn",         "--spill-dir",     dir,        "--no-compression"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -274,9 +274,10 @@ int main(int argc, char** argv) {
   const Rates p = rates(pages), r = rates(raw), b = rates(bulk), bg = rates(bulk_gzip), br = rates(bulk_raw);
   fmt::print("bench_pipeline: {} records in {} chunks, {:.0f} bytes per record, median of {} runs\n", records, chunks,
              mean_bytes, runs);
-  fmt::print("  bulk chunks, 5 downloads at once, identity : {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw "
-             "(target >= 85%)\n",
-             b.records_per_s, b.mb_per_s, 100.0 * b.records_per_s / br.records_per_s);
+  fmt::print(
+      "  bulk chunks, 5 downloads at once, identity : {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw "
+      "(target >= 85%)\n",
+      b.records_per_s, b.mb_per_s, 100.0 * b.records_per_s / br.records_per_s);
   fmt::print("  bulk chunks, 5 downloads at once, gzip     : {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw\n",
              bg.records_per_s, bg.mb_per_s, 100.0 * bg.records_per_s / br.records_per_s);
   fmt::print("  raw SQLite INSERT of the same rows         : {:>8.0f} records/s {:>7.1f} MB/s\n", br.records_per_s,

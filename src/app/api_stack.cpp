@@ -87,7 +87,11 @@ Result<std::unique_ptr<ApiStack>> ApiStack::build(const config::Settings& settin
 ApiStack::ApiStack(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 ApiStack::~ApiStack() = default;
 
-api::JobsApi& ApiStack::jobs() const { return parts_->jobs; }
-resilience::BreakerState ApiStack::breaker_state() const { return parts_->breaker.state(); }
+api::JobsApi& ApiStack::jobs() const {
+  return parts_->jobs;
+}
+resilience::BreakerState ApiStack::breaker_state() const {
+  return parts_->breaker.state();
+}
 
 }  // namespace gb::app

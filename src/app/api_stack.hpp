@@ -21,8 +21,8 @@ class ApiStack {
   // settings.hosts resolved (api::resolve_hosts) and settings.credentials
   // filled; kInvalidInput on a bad host setting.
   // compress = false asks for identity bodies (see detail/identity_encoding_transport.hpp).
-  static Result<std::unique_ptr<ApiStack>> build(const config::Settings& settings, const Clock& clock,
-                                                 Sleeper& sleeper, bool compress = true);
+  static Result<std::unique_ptr<ApiStack>> build(const config::Settings& settings, const Clock& clock, Sleeper& sleeper,
+                                                 bool compress = true);
   ~ApiStack();
   ApiStack(const ApiStack&) = delete;
   ApiStack& operator=(const ApiStack&) = delete;

@@ -21,9 +21,9 @@ struct ExportOptions {
   std::string query_file;        // a JSON object: the whole query / filter
   std::string job_id;            // adopt this job instead of creating one
   std::string sink_url = "sqlite:genesys-bulk.db";
-  std::string spill_dir;         // empty: the system's temp dir
-  bool progress = true;          // a bar on a terminal, lines otherwise (stderr)
-  bool compress = true;          // ask for gzip bodies (off: identity, cheaper over loopback/LAN)
+  std::string spill_dir;  // empty: the system's temp dir
+  bool progress = true;   // a bar on a terminal, lines otherwise (stderr)
+  bool compress = true;   // ask for gzip bodies (off: identity, cheaper over loopback/LAN)
 };
 
 // The pipeline's settings from the process settings.

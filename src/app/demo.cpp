@@ -19,8 +19,8 @@ simulator::Faults demo_faults() {
   f.server_error.count = 2;
   f.reset_mid_body.count = 1;
   f.truncated_body.count = 1;
-  f.malformed_record.count = 1;        // record 0 of every job is not valid JSON
-  f.nul_escape.probability = 0.0005;   // valid JSON: lands as received
+  f.malformed_record.count = 1;       // record 0 of every job is not valid JSON
+  f.nul_escape.probability = 0.0005;  // valid JSON: lands as received
   // Invalid UTF-8 is left out here: api::GenesysJobsApi::fetch_page cannot yet
   // read the cursor of an analytics page holding such a record (see the
   // failing ExportTest.FlawedRecordsInCursorPages... test); bulk chunks
@@ -51,8 +51,9 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
   auto server = simulator::Server::start(sim);
   if (!server.ok()) return std::move(server).error();
   const std::string base = (*server)->base_url();
-  fmt::print(out, "genesys-bulk demo: simulator on {} with faults on (429s, 503s, a reset, a truncated body, "
-                  "malformed and odd records)\n",
+  fmt::print(out,
+             "genesys-bulk demo: simulator on {} with faults on (429s, 503s, a reset, a truncated body, "
+             "malformed and odd records)\n",
              base);
 
   config::Settings settings;
@@ -87,8 +88,7 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
     if (!type.ok()) return std::move(type).error();
     pipeline::NullProgress quiet;
     pipeline::ProgressPrinter printer(stderr, pipeline::progress_style_for(stderr), system_clock());
-    pipeline::ProgressObserver& progress =
-        options.progress ? static_cast<pipeline::ProgressObserver&>(printer) : quiet;
+    pipeline::ProgressObserver& progress = options.progress ? static_cast<pipeline::ProgressObserver&>(printer) : quiet;
     pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink, system_clock(),
                                              system_sleeper(), progress);
     pipeline::ExportRequest request;

@@ -56,9 +56,10 @@ Result<std::string> export_query(const ExportOptions& options, const api::Export
     const auto slash = options.interval.find('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == options.interval.size() ||
         options.interval.find('/', slash + 1) != std::string::npos || options.interval.size() > 200) {
-      return invalid_input(fmt::format("--interval \"{}\": expected START/END in ISO 8601, e.g. "
-                                       "2026-11-01T00:00:00.000Z/2026-11-02T00:00:00.000Z",
-                                       options.interval));
+      return invalid_input(
+          fmt::format("--interval \"{}\": expected START/END in ISO 8601, e.g. "
+                      "2026-11-01T00:00:00.000Z/2026-11-02T00:00:00.000Z",
+                      options.interval));
     }
     return "{\"interval\":" + json_string(options.interval) + "}";
   }

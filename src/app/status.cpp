@@ -37,9 +37,10 @@ Status run_status(const std::string& sink_url, const std::optional<std::string>&
       }
     }
     const std::string expected = js.job.expected_chunks >= 0 ? std::to_string(js.job.expected_chunks) : "?";
-    fmt::print(out, "job {}  type {}  state {}  chunks {}/{} landed, {} failed  records {}  quarantined {}  {:.1f} MB\n",
-               js.job.job_id, js.job.type, js.job.state.empty() ? "-" : js.job.state, landed, expected, failed,
-               records, quarantined, static_cast<double>(bytes) / 1e6);
+    fmt::print(out,
+               "job {}  type {}  state {}  chunks {}/{} landed, {} failed  records {}  quarantined {}  {:.1f} MB\n",
+               js.job.job_id, js.job.type, js.job.state.empty() ? "-" : js.job.state, landed, expected, failed, records,
+               quarantined, static_cast<double>(bytes) / 1e6);
     if (!js.job.error.empty()) fmt::print(out, "  job error: {}\n", js.job.error);
     for (const auto& c : js.chunks) {
       fmt::print(out, "  chunk {:<24} {:<7} records {:>7}  quarantined {:>4}  bytes {:>11}  attempts {}  {}\n",

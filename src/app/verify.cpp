@@ -75,14 +75,16 @@ JobCheck check_job(const simulator::Server& server, const std::string& job_id, c
 
 std::string JobCheck::summary() const {
   if (exact()) {
-    return fmt::format("all {} expected records landed ({} stored + {} quarantined with their reason), "
-                       "0 duplicates, key checksum {} matches",
-                       expected, landed, quarantined, landed_checksum);
+    return fmt::format(
+        "all {} expected records landed ({} stored + {} quarantined with their reason), "
+        "0 duplicates, key checksum {} matches",
+        expected, landed, quarantined, landed_checksum);
   }
-  return fmt::format("MISMATCH: expected {}, stored {}, quarantined {}, duplicates {}, unexpected {}, missing {}, "
-                     "flawed not stored {}; key checksum {} vs expected {}",
-                     expected, landed, quarantined, duplicates, unexpected, missing, flawed_missing, landed_checksum,
-                     expected_checksum);
+  return fmt::format(
+      "MISMATCH: expected {}, stored {}, quarantined {}, duplicates {}, unexpected {}, missing {}, "
+      "flawed not stored {}; key checksum {} vs expected {}",
+      expected, landed, quarantined, duplicates, unexpected, missing, flawed_missing, landed_checksum,
+      expected_checksum);
 }
 
 }  // namespace gb::app

@@ -67,7 +67,8 @@ void add_export_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ExportFlags>();
   auto& o = flags->options;
   auto& s = o.settings;
-  auto* cmd = app.add_subcommand("export", "Export one job into a store: create or adopt it, poll it, land every record");
+  auto* cmd =
+      app.add_subcommand("export", "Export one job into a store: create or adopt it, poll it, land every record");
   cmd->add_option("--type", o.type, "conversations | users | bulk:<jobType>")->required();
   cmd->add_option("--interval", o.interval, "START/END in ISO 8601 (the job's interval)");
   cmd->add_option("--query", o.query_file, "A file holding the whole query / filter as a JSON object");
@@ -79,27 +80,36 @@ void add_export_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--login-url", s.hosts.login_url, "Login base URL (overrides region/environment)");
   cmd->add_option("--credentials-file", o.credentials_file,
                   "client_id=/client_secret= lines, mode 0600 (default: GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET)");
-  cmd->add_option("--poll-interval", flags->poll_interval_s, "Seconds between polls")->capture_default_str()
+  cmd->add_option("--poll-interval", flags->poll_interval_s, "Seconds between polls")
+      ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--max-poll", flags->max_poll_s, "Give up polling after this many seconds")->capture_default_str()
+  cmd->add_option("--max-poll", flags->max_poll_s, "Give up polling after this many seconds")
+      ->capture_default_str()
       ->check(CLI::Range(1L, 7L * 24 * 3600));
-  cmd->add_option("--concurrency", s.download.concurrency, "Chunk downloads at once")->capture_default_str()
+  cmd->add_option("--concurrency", s.download.concurrency, "Chunk downloads at once")
+      ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--page-size", s.download.page_size, "Analytics results page size")->capture_default_str()
+  cmd->add_option("--page-size", s.download.page_size, "Analytics results page size")
+      ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--max-attempts", s.retry.max_attempts, "Tries per call or chunk, the first included")
-      ->capture_default_str()->check(CLI::Range(1, 100));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   cmd->add_option("--rate-limit", flags->rate_limit, "The org's request budget: N per minute, or N/SECONDS");
   cmd->add_option("--spill-threshold-mb", flags->spill_threshold_mb, "Chunks larger than this go to a temp file")
-      ->capture_default_str()->check(CLI::Range(0.001, 1e6));
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e6));
   cmd->add_option("--spill-dir", o.spill_dir, "Where spill files go (default: the system temp dir)");
   cmd->add_option("--breaker-threshold", s.breaker.failure_threshold, "Consecutive 429/503 that pause all calls")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--breaker-cooldown", flags->breaker_cooldown_s, "Seconds the breaker stays open")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--token-refresh-buffer", flags->token_refresh_buffer_s,
                   "Refresh the token when this many seconds of life are left")
-      ->capture_default_str()->check(CLI::Range(0, 86400));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   cmd->add_flag("--no-progress", flags->no_progress, "No progress bar or progress lines");
   cmd->add_flag("--no-compression", flags->no_compression,
                 "Ask for uncompressed bodies (faster over loopback or a fast LAN)");

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "base/ids.hpp"
 #include "api/poller.hpp"
+#include "base/ids.hpp"
 #include "base/log.hpp"
 #include "pipeline/detail/chunk_collector.hpp"
 #include "pipeline/detail/landing_writer.hpp"
@@ -139,10 +139,10 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
       .field("duration_s", seconds_since(clock_, started))
       .emit();
   if (!complete) {
-    return permanent_error(fmt::format("job {}: {} of {} chunks could not be landed (first: {}); run the same "
-                                       "command again to retry them",
-                                       outcome.job_id, outcome.chunks_failed, outcome.chunks_total,
-                                       outcome.first_failure));
+    return permanent_error(
+        fmt::format("job {}: {} of {} chunks could not be landed (first: {}); run the same "
+                    "command again to retry them",
+                    outcome.job_id, outcome.chunks_failed, outcome.chunks_total, outcome.first_failure));
   }
   sinks::JobInfo done{outcome.job_id, type, "landed", "", static_cast<std::int64_t>(outcome.chunks_total), ""};
   if (auto s = sink_.upsert_job(done); !s.ok()) return std::move(s).error();
@@ -213,16 +213,19 @@ Result<api::JobSnapshot> ExportPipeline::poll(const ExportRequest& request, cons
     progress_.job_state(last_state);
     log::info("job state").field("job_id", job_id).field("state", last_state).emit();
     // The store shows the API's latest state, so `status` and a rerun see it.
-    sinks::JobInfo job{job_id, type, last_state, snap.error_message,
-                       snap.chunks.empty() ? -1 : static_cast<std::int64_t>(snap.chunks.size()), ""};
+    sinks::JobInfo job{job_id,
+                       type,
+                       last_state,
+                       snap.error_message,
+                       snap.chunks.empty() ? -1 : static_cast<std::int64_t>(snap.chunks.size()),
+                       ""};
     if (auto s = sink_.upsert_job(job); !s.ok() && store_status.ok()) store_status = std::move(s);
   });
   if (!store_status.ok()) return std::move(store_status).error();
   return snapshot;
 }
 
-void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnapshot& snapshot,
-                               ExportOutcome& outcome) {
+void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnapshot& snapshot, ExportOutcome& outcome) {
   const std::string& job_id = outcome.job_id;
   Tally tally(outcome);
 
@@ -250,8 +253,11 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
 
   auto fail = [&](const sinks::ChunkRef& ref, int attempts, const std::string& reason) {
     if (auto s = sink_.mark_failed(ref, attempts, reason); !s.ok()) {
-      log::error("cannot record a failed chunk").field("job_id", ref.job_id).field("chunk_id", ref.chunk_id)
-          .field("error", s.error().describe()).emit();
+      log::error("cannot record a failed chunk")
+          .field("job_id", ref.job_id)
+          .field("chunk_id", ref.chunk_id)
+          .field("error", s.error().describe())
+          .emit();
     }
     tally.failed(ref.chunk_id, reason);
     progress_.chunk_failed();
@@ -318,8 +324,12 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
     item.attempts = attempts;
     item.done = [&, start, attempts](const sinks::ChunkRef& c, const Result<sinks::LandResult>& landed_result) {
       if (!landed_result.ok()) {
-        log::error("chunk landing failed").field("job_id", c.job_id).field("chunk_id", c.chunk_id)
-            .field("attempt", attempts).field("error", landed_result.error().describe()).emit();
+        log::error("chunk landing failed")
+            .field("job_id", c.job_id)
+            .field("chunk_id", c.chunk_id)
+            .field("attempt", attempts)
+            .field("error", landed_result.error().describe())
+            .emit();
         fail(c, attempts, "landing failed: " + landed_result.error().describe());
         return;
       }

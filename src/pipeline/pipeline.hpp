@@ -18,35 +18,35 @@
 namespace gb::pipeline {
 
 struct PipelineSettings {
-  int concurrency = 5;       // bulk chunk downloads at once
-  int page_size = 1000;      // analytics cursor pages
-  std::uint64_t spill_threshold_bytes = 200ull << 20;  // bigger chunks wait in a temp file, not memory
-  std::filesystem::path spill_dir;                      // empty = the system's temp dir
-  std::uint64_t landing_batch_bytes = 4ull << 20;       // batch size when reading a spilled chunk back
-  std::size_t landing_queue = 2;                        // finished chunks waiting for the writer
-  resilience::RetryPolicy retry;                        // per chunk / page / status call
-  std::chrono::milliseconds poll_interval{15'000};       // while queued or running
+  int concurrency = 5;                                                  // bulk chunk downloads at once
+  int page_size = 1000;                                                 // analytics cursor pages
+  std::uint64_t spill_threshold_bytes = 200ull << 20;                   // bigger chunks wait in a temp file, not memory
+  std::filesystem::path spill_dir;                                      // empty = the system's temp dir
+  std::uint64_t landing_batch_bytes = 4ull << 20;                       // batch size when reading a spilled chunk back
+  std::size_t landing_queue = 2;                                        // finished chunks waiting for the writer
+  resilience::RetryPolicy retry;                                        // per chunk / page / status call
+  std::chrono::milliseconds poll_interval{15'000};                      // while queued or running
   std::chrono::milliseconds max_poll_duration{std::chrono::hours(24)};  // then give up with a diagnostic
 };
 
 struct ExportRequest {
   api::ExportType type;
-  std::string query_json = "{}";       // the job's filter / AsyncQuery body
-  std::optional<std::string> job_id;   // adopt this job instead of creating one
+  std::string query_json = "{}";      // the job's filter / AsyncQuery body
+  std::optional<std::string> job_id;  // adopt this job instead of creating one
 };
 
 struct ExportOutcome {
   std::string job_id;
-  bool created = false;                // false: named by --job-id or adopted from the store
-  std::string final_state;             // the API's terminal state
-  std::uint64_t chunks_total = 0;      // chunks of the job (pages for analytics)
-  std::uint64_t chunks_skipped = 0;    // landed by an earlier run
-  std::uint64_t chunks_landed = 0;     // landed by this run
+  bool created = false;              // false: named by --job-id or adopted from the store
+  std::string final_state;           // the API's terminal state
+  std::uint64_t chunks_total = 0;    // chunks of the job (pages for analytics)
+  std::uint64_t chunks_skipped = 0;  // landed by an earlier run
+  std::uint64_t chunks_landed = 0;   // landed by this run
   std::uint64_t chunks_failed = 0;
-  std::uint64_t records = 0;           // landed by this run
-  std::uint64_t quarantined = 0;       // kept in quarantine by this run
+  std::uint64_t records = 0;      // landed by this run
+  std::uint64_t quarantined = 0;  // kept in quarantine by this run
   std::uint64_t bytes = 0;
-  std::string first_failure;           // "chunk C: reason", when chunks_failed > 0
+  std::string first_failure;  // "chunk C: reason", when chunks_failed > 0
 };
 
 // The job states after which a job will never produce more data.

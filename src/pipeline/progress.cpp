@@ -81,8 +81,8 @@ std::string ProgressPrinter::render_locked() const {
   const double mb_per_s = seconds > 0 ? static_cast<double>(bytes_) / 1e6 / seconds : 0.0;
   std::string text = fmt::format("{} {} [{}]", type_, job_id_, state_.empty() ? "starting" : state_);
   if (chunks_total_ > 0 && style_ == ProgressStyle::kBar) {
-    const auto filled = static_cast<int>(kBarWidth * std::min<std::uint64_t>(chunks_done_, chunks_total_) /
-                                         chunks_total_);
+    const auto filled =
+        static_cast<int>(kBarWidth * std::min<std::uint64_t>(chunks_done_, chunks_total_) / chunks_total_);
     text += fmt::format(" [{}{}]", std::string(filled, '#'), std::string(kBarWidth - filled, '.'));
   }
   text += fmt::format(" chunks {}/{}", chunks_done_, chunks_total_);

@@ -1,8 +1,8 @@
 // The genesys-bulk binary, run as a user runs it, against the simulator
 // started in-process on port 0.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -28,9 +28,12 @@ class CliTest : public ::testing::Test {
   }
   std::vector<std::string> export_args(const simulator::Server& server, const std::string& type,
                                        const std::string& job_id) {
-    return {"export", "--api-url", server.base_url(), "--login-url", server.base_url(), "--type", type,
-            "--job-id", job_id, "--sink", sink_url(), "--poll-interval", "1", "--no-progress", "--log-level", "warn",
-            "--spill-dir", dir_.path().string()};
+    return {"export",      "--api-url",       server.base_url(),
+            "--login-url", server.base_url(), "--type",
+            type,          "--job-id",        job_id,
+            "--sink",      sink_url(),        "--poll-interval",
+            "1",           "--no-progress",   "--log-level",
+            "warn",        "--spill-dir",     dir_.path().string()};
   }
   std::string db_path() const { return (dir_.path() / "out.db").string(); }
   std::string sink_url() const { return "sqlite:" + db_path(); }
@@ -84,8 +87,7 @@ int landed_chunks(const std::string& db_path) {
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(db, 1000);
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM chunks WHERE state = 'landed'", -1, &stmt, nullptr) ==
-            SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM chunks WHERE state = 'landed'", -1, &stmt, nullptr) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
       n = sqlite3_column_int(stmt, 0);
     }
@@ -98,7 +100,7 @@ int landed_chunks(const std::string& db_path) {
 TEST_F(CliTest, KillNineInTheMiddleThenASecondRunLandsTheExactSetWithNoDuplicate) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
-  sim.faults.slow.probability = 1.0;                 // every call takes a while: time to kill it mid-way
+  sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
   auto server = start(sim);
   const std::string job = server->jobs()[0].job_id;

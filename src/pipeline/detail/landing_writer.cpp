@@ -5,9 +5,13 @@ namespace gb::pipeline::detail {
 LandingWriter::LandingWriter(sinks::Sink& sink, std::size_t queue_capacity)
     : sink_(sink), queue_(queue_capacity), thread_([this] { run(); }) {}
 
-LandingWriter::~LandingWriter() { finish(); }
+LandingWriter::~LandingWriter() {
+  finish();
+}
 
-bool LandingWriter::submit(LandingItem item) { return queue_.push(std::move(item)); }
+bool LandingWriter::submit(LandingItem item) {
+  return queue_.push(std::move(item));
+}
 
 void LandingWriter::finish() {
   queue_.close();

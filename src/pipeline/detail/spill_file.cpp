@@ -16,19 +16,25 @@ constexpr char kQuarantinedTag = 'Q';
 // must not turn into a huge allocation.
 constexpr std::uint64_t kMaxFieldBytes = std::uint64_t{1} << 34;
 
-Error io_error(const char* what) { return internal_error(fmt::format("spill file: {}: {}", what, std::strerror(errno))); }
+Error io_error(const char* what) {
+  return internal_error(fmt::format("spill file: {}: {}", what, std::strerror(errno)));
+}
 
-bool write_all(std::FILE* f, const void* data, std::size_t size) { return std::fwrite(data, 1, size, f) == size; }
+bool write_all(std::FILE* f, const void* data, std::size_t size) {
+  return std::fwrite(data, 1, size, f) == size;
+}
 
 bool write_frame(std::FILE* f, char tag, std::uint64_t ordinal, const std::string& text, const std::string& raw) {
   const std::uint64_t text_size = text.size();
   const std::uint64_t raw_size = raw.size();
-  return write_all(f, &tag, 1) && write_all(f, &ordinal, sizeof ordinal) && write_all(f, &text_size, sizeof text_size) &&
-         write_all(f, &raw_size, sizeof raw_size) && write_all(f, text.data(), text.size()) &&
-         write_all(f, raw.data(), raw.size());
+  return write_all(f, &tag, 1) && write_all(f, &ordinal, sizeof ordinal) &&
+         write_all(f, &text_size, sizeof text_size) && write_all(f, &raw_size, sizeof raw_size) &&
+         write_all(f, text.data(), text.size()) && write_all(f, raw.data(), raw.size());
 }
 
-bool read_all(std::FILE* f, void* data, std::size_t size) { return std::fread(data, 1, size, f) == size; }
+bool read_all(std::FILE* f, void* data, std::size_t size) {
+  return std::fread(data, 1, size, f) == size;
+}
 
 }  // namespace
 
@@ -45,7 +51,9 @@ Result<std::unique_ptr<SpillFile>> SpillFile::create(const std::filesystem::path
   return std::unique_ptr<SpillFile>(new SpillFile(file));
 }
 
-SpillFile::~SpillFile() { std::fclose(file_); }
+SpillFile::~SpillFile() {
+  std::fclose(file_);
+}
 
 Status SpillFile::append(const records::RecordBatch& batch) {
   for (const auto& r : batch.records) {

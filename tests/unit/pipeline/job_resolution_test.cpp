@@ -73,8 +73,7 @@ class JobResolutionTest : public ::testing::Test {
 };
 
 TEST_F(JobResolutionTest, ACreateTheServerRefusedIsRetried) {
-  api_.creates = {http_error(ErrorKind::kTransient, 503), http_error(ErrorKind::kTransient, 429),
-                  std::string("job-1")};
+  api_.creates = {http_error(ErrorKind::kTransient, 503), http_error(ErrorKind::kTransient, 429), std::string("job-1")};
   auto outcome = run();
   ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
   EXPECT_EQ(outcome->job_id, "job-1");
