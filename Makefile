@@ -36,22 +36,14 @@ demo: build
 	./$(BUILD_DIR)/genesys-bulk demo
 
 # Every test (unit, integration, e2e, conformance) under AddressSanitizer and
-# UndefinedBehaviorSanitizer. A skipped test fails the run: the test command
-# starts everything the tests need, so nothing has a reason to skip.
+# UndefinedBehaviorSanitizer; scripts/run-tests fails on any failed or
+# skipped test.
 test: setup
 	@test -f $(SAN_DIR)/CMakeCache.txt || $(CMAKE) -S . -B $(SAN_DIR) \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGB_WERROR=ON -DGB_SANITIZE=ON \
 	    -DGB_BUILD_TESTS=ON -DGB_BUILD_BENCH=OFF
 	$(CMAKE) --build $(SAN_DIR) -j $(JOBS)
-	@set -o pipefail; \
-	  cd $(SAN_DIR) && \
-	  ASAN_OPTIONS=$${ASAN_OPTIONS:-abort_on_error=1:detect_stack_use_after_return=1} \
-	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-	  $(CTEST) --output-on-failure --no-tests=error -j $(JOBS) 2>&1 | tee ctest.log; \
-	  if grep -q 'tests did not run' ctest.log; then \
-	    echo 'make test: some tests were skipped (see "The following tests did not run" above)' >&2; \
-	    exit 1; \
-	  fi
+	bash scripts/run-tests $(SAN_DIR) $(JOBS)
 
 # Each benchmark prints its own figures beside this machine's raw limits.
 bench: build
