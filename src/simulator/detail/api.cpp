@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
@@ -62,7 +63,12 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
-RouteMatch match(const std::string& method, const std::string& path) {
+RouteMatch match(const std::string& raw_method, const std::string& path) {
+  // Stats are keyed by method and route: keep client-invented methods to one key.
+  static constexpr std::array<std::string_view, 7> kMethods = {"GET",   "POST", "PUT",    "DELETE",
+                                                               "PATCH", "HEAD", "OPTIONS"};
+  const std::string method =
+      std::find(kMethods.begin(), kMethods.end(), raw_method) != kMethods.end() ? raw_method : std::string("OTHER");
   RouteMatch m;
   const auto p = split_path(path);
   auto want = [&](RouteId id, std::string_view allowed, const std::string& tmpl) {
