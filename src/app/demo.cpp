@@ -20,11 +20,8 @@ simulator::Faults demo_faults() {
   f.reset_mid_body.count = 1;
   f.truncated_body.count = 1;
   f.malformed_record.count = 1;       // record 0 of every job is not valid JSON
-  f.nul_escape.probability = 0.0005;  // valid JSON: lands as received
-  // Invalid UTF-8 is left out here: api::GenesysJobsApi::fetch_page cannot yet
-  // read the cursor of an analytics page holding such a record (see the
-  // failing ExportTest.FlawedRecordsInCursorPages... test); bulk chunks
-  // quarantine it correctly (ExportTest.FlawedRecordsAreQuarantined...).
+  f.invalid_utf8.probability = 0.0005;  // quarantined with its raw bytes
+  f.nul_escape.probability = 0.0005;    // valid JSON: lands as received
   f.retry_after_seconds = 1;
   f.chunks_out_of_order = true;
   return f;

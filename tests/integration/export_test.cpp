@@ -151,7 +151,8 @@ TEST(ExportTest, TruncatedResetAndOverloadedResponsesAreRetriedToAnExactSet) {
   EXPECT_TRUE(check.exact()) << check.summary();
   EXPECT_EQ(check.landed, 6000u);
   int retried = 0;
-  for (const auto& c : h.status().at(0).chunks) retried += c.attempts > 1 ? 1 : 0;
+  const auto all = h.status();  // kept: a range-for over a temporary's member would dangle
+  for (const auto& c : all.at(0).chunks) retried += c.attempts > 1 ? 1 : 0;
   EXPECT_GE(retried, 1);
 }
 
