@@ -28,7 +28,8 @@ setup:
 # Release: the binary users run, and the benchmarks (tests are built in SAN_DIR).
 # RelWithDebInfo (-O2 -g): what every area is developed and benchmarked with;
 # GCC 12 at -O3 (CMake's Release) also reports false -Wrestrict warnings in
-# std::string code (GCC PR 105651), which -Werror turns into failures.
+# inlined std::string code (a known GCC 12 false positive), which -Werror
+# turns into failures.
 build: setup
 	@test -f $(BUILD_DIR)/CMakeCache.txt || $(CMAKE) -S . -B $(BUILD_DIR) \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGB_WERROR=ON -DGB_SANITIZE=OFF \
