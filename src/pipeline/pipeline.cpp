@@ -126,6 +126,7 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
   } else {
     land_bulk(request, *snapshot, outcome);
   }
+  outcome.landing_seconds = seconds_since(clock_, started);
   const bool complete = outcome.chunks_failed == 0;
   progress_.job_finished(complete);
   log::info(complete ? "job exported" : "job incomplete")
@@ -136,7 +137,8 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
       .field("chunks_failed", outcome.chunks_failed)
       .field("records", outcome.records)
       .field("quarantined", outcome.quarantined)
-      .field("duration_s", seconds_since(clock_, started))
+      .field("duration_s", outcome.landing_seconds)
+      .field("store_busy_s", outcome.store_busy_seconds)
       .emit();
   if (!complete) {
     return permanent_error(
@@ -249,7 +251,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   if (todo.empty()) return;
 
   const records::KeyField key_field = request.type.key_field();
-  detail::LandingWriter writer(sink_, settings_.landing_queue);
+  detail::LandingWriter writer(sink_, settings_.landing_queue, clock_);
 
   auto fail = [&](const sinks::ChunkRef& ref, int attempts, const std::string& reason) {
     if (auto s = sink_.mark_failed(ref, attempts, reason); !s.ok()) {
@@ -361,6 +363,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   }
   for (auto& t : workers) t.join();
   writer.finish();
+  outcome.store_busy_seconds = std::chrono::duration<double>(writer.busy()).count();
 }
 
 Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& outcome) {
@@ -375,7 +378,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
   const records::KeyField key_field = request.type.key_field();
   const std::string_view results_key = request.type.results_key();
   // Capacity 1: the next page downloads while the previous one is stored.
-  detail::LandingWriter writer(sink_, 1);
+  detail::LandingWriter writer(sink_, 1, clock_);
   std::string cursor;
   constexpr std::uint64_t kMaxPages = 999'999;  // chunk ids are six digits
   for (std::uint64_t page = 1;; ++page) {
@@ -454,6 +457,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
     cursor = std::move(fetched->cursor);
   }
   writer.finish();
+  outcome.store_busy_seconds = std::chrono::duration<double>(writer.busy()).count();
   return ok_status();
 }
 

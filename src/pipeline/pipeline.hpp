@@ -46,7 +46,9 @@ struct ExportOutcome {
   std::uint64_t records = 0;      // landed by this run
   std::uint64_t quarantined = 0;  // kept in quarantine by this run
   std::uint64_t bytes = 0;
-  std::string first_failure;  // "chunk C: reason", when chunks_failed > 0
+  std::string first_failure;      // "chunk C: reason", when chunks_failed > 0
+  double landing_seconds = 0;     // wall time from the first download to the last chunk landed
+  double store_busy_seconds = 0;  // of which the writer spent inside Sink::land
 };
 
 // The job states after which a job will never produce more data.

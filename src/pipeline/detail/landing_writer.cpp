@@ -2,8 +2,8 @@
 
 namespace gb::pipeline::detail {
 
-LandingWriter::LandingWriter(sinks::Sink& sink, std::size_t queue_capacity)
-    : sink_(sink), queue_(queue_capacity), thread_([this] { run(); }) {}
+LandingWriter::LandingWriter(sinks::Sink& sink, std::size_t queue_capacity, const Clock& clock)
+    : sink_(sink), clock_(clock), queue_(queue_capacity), thread_([this] { run(); }) {}
 
 LandingWriter::~LandingWriter() {
   finish();
@@ -20,7 +20,9 @@ void LandingWriter::finish() {
 
 void LandingWriter::run() {
   while (auto item = queue_.pop()) {
+    const SteadyTime start = clock_.now();
     auto landed = sink_.land(item->chunk, *item->source, item->attempts);
+    busy_ += clock_.now() - start;
     item->source.reset();  // frees the memory or removes the spill file before the next chunk
     if (item->done) item->done(item->chunk, landed);
   }

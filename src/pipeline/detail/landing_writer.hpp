@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "base/result.hpp"
 #include "pipeline/detail/bounded_queue.hpp"
 #include "sinks/sink.hpp"
@@ -25,7 +26,7 @@ struct LandingItem {
 // already submitted, then joins.
 class LandingWriter {
  public:
-  LandingWriter(sinks::Sink& sink, std::size_t queue_capacity);
+  LandingWriter(sinks::Sink& sink, std::size_t queue_capacity, const Clock& clock);
   ~LandingWriter();
   LandingWriter(const LandingWriter&) = delete;
   LandingWriter& operator=(const LandingWriter&) = delete;
@@ -34,10 +35,17 @@ class LandingWriter {
   bool submit(LandingItem item);
   void finish();
 
+  // Time spent inside Sink::land so far. Beside the run's wall time it says
+  // whether the store was the bottleneck (busy nearly all the time) or waited
+  // for downloads. Read after finish().
+  Duration busy() const { return busy_; }
+
  private:
   void run();
 
   sinks::Sink& sink_;
+  const Clock& clock_;
+  Duration busy_{};  // written by the writer thread only; read after join
   BoundedQueue<LandingItem> queue_;
   std::thread thread_;
 };
