@@ -19,7 +19,7 @@ simulator::Faults demo_faults() {
   f.server_error.count = 2;
   f.reset_mid_body.count = 1;
   f.truncated_body.count = 1;
-  f.malformed_record.count = 1;       // record 0 of every job is not valid JSON
+  f.malformed_record.count = 1;         // record 0 of every job is not valid JSON
   f.invalid_utf8.probability = 0.0005;  // quarantined with its raw bytes
   f.nul_escape.probability = 0.0005;    // valid JSON: lands as received
   f.retry_after_seconds = 1;
@@ -105,8 +105,8 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
     if (!landed.ok()) return std::move(landed).error();
     const JobCheck check = check_job(**server, outcome->job_id, *landed);
     all_exact = all_exact && check.exact();
-    lines.push_back(fmt::format("  {:<18} job {}: {} chunks/pages; {}", job.type, outcome->job_id,
-                                outcome->chunks_total, check.summary()));
+    lines.push_back(fmt::format("  {:<18} job {}: {} {}; {}", job.type, outcome->job_id, outcome->chunks_total,
+                                type->paged() ? "pages" : "chunks", check.summary()));
   }
   fmt::print(out, "\nsummary ({}):\n", options.db_path);
   for (const auto& line : lines) fmt::print(out, "{}\n", line);

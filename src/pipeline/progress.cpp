@@ -27,6 +27,7 @@ void ProgressPrinter::job_started(const std::string& job_id, const std::string& 
   state_.clear();
   chunks_total_ = chunks_done_ = chunks_failed_ = records_ = quarantined_ = bytes_ = 0;
   started_ = clock_.now();
+  transferring_ = false;
   printed_once_ = false;
   maybe_print_locked(true);
 }
@@ -42,6 +43,10 @@ void ProgressPrinter::chunks_known(std::uint64_t total, std::uint64_t already) {
   std::lock_guard lock(mutex_);
   chunks_total_ = total;
   chunks_done_ = std::max(chunks_done_, already);
+  if (!transferring_) {
+    transferring_ = true;
+    transfer_started_ = clock_.now();
+  }
   maybe_print_locked(false);
 }
 
@@ -77,7 +82,7 @@ std::string ProgressPrinter::render() const {
 }
 
 std::string ProgressPrinter::render_locked() const {
-  const double seconds = std::chrono::duration<double>(clock_.now() - started_).count();
+  const double seconds = transferring_ ? std::chrono::duration<double>(clock_.now() - transfer_started_).count() : 0.0;
   const double mb_per_s = seconds > 0 ? static_cast<double>(bytes_) / 1e6 / seconds : 0.0;
   std::string text = fmt::format("{} {} [{}]", type_, job_id_, state_.empty() ? "starting" : state_);
   if (chunks_total_ > 0 && style_ == ProgressStyle::kBar) {

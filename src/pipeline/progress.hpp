@@ -77,6 +77,8 @@ class ProgressPrinter final : public ProgressObserver {
   std::uint64_t quarantined_ = 0;
   std::uint64_t bytes_ = 0;
   SteadyTime started_{};
+  SteadyTime transfer_started_{};  // when chunks became known: MB/s leaves the polling out
+  bool transferring_ = false;
   SteadyTime last_print_{};
   bool printed_once_ = false;
   bool bar_open_ = false;  // a bar line is on screen without its newline
