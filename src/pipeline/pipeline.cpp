@@ -23,10 +23,6 @@ namespace {
 
 using Ms = std::chrono::milliseconds;
 
-std::vector<std::string> final_states() {
-  return {"landed", "failed", "cancelled", "FAILED", "CANCELLED", "EXPIRED"};
-}
-
 double seconds_since(const Clock& clock, SteadyTime start) {
   return std::chrono::duration<double>(clock.now() - start).count();
 }
@@ -155,12 +151,18 @@ Result<ExportPipeline::Resolved> ExportPipeline::resolve_job(const ExportRequest
   const std::string type = request.type.to_string();
   if (request.job_id) {
     if (!is_valid_id(*request.job_id)) return invalid_input(fmt::format("--job-id: not a valid job id"));
-    sinks::JobInfo job{*request.job_id, type, "adopted", "", -1, ""};
-    if (auto s = sink_.upsert_job(job); !s.ok()) return std::move(s).error();
+    // Recorded at once, like a created job; a job the store already knows
+    // keeps its row (and state) until the first poll updates it.
+    auto known = sink_.status(*request.job_id);
+    if (!known.ok()) return std::move(known).error();
+    if (known->empty()) {
+      sinks::JobInfo job{*request.job_id, type, "adopted", "", -1, ""};
+      if (auto s = sink_.upsert_job(job); !s.ok()) return std::move(s).error();
+    }
     return Resolved{*request.job_id, false};
   }
   const std::string hash = query_hash(request.type, request.query_json);
-  auto unfinished = sink_.find_unfinished_job(type, hash, final_states());
+  auto unfinished = sink_.find_unfinished_job(type, hash, final_job_states());
   if (!unfinished.ok()) return std::move(unfinished).error();
   if (unfinished->has_value()) {
     log::info("adopting the unfinished job of the same export")

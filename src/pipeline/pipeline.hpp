@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/jobs_api.hpp"
 #include "base/clock.hpp"
@@ -51,7 +52,9 @@ struct ExportOutcome {
   double store_busy_seconds = 0;  // of which the writer spent inside Sink::land
 };
 
-// The job states after which a job will never produce more data.
+// The job states after which a run has nothing more to do for a job (it is
+// never adopted again): our "landed", and the API's failed/cancelled/expired.
+const std::vector<std::string>& final_job_states();
 bool is_final_job_state(const std::string& state);
 
 // A stable hash of (type, query) so a rerun of the same export adopts its

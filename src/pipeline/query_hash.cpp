@@ -28,9 +28,14 @@ std::string query_hash(const api::ExportType& type, const std::string& query_jso
   return fmt::format("{:016x}{:016x}", fnv1a64(text), fnv1a64("genesys-bulk:" + text));
 }
 
+const std::vector<std::string>& final_job_states() {
+  // "landed" is ours (every record is in the store); the rest are the API's.
+  static const std::vector<std::string> kFinal = {"landed", "failed", "cancelled", "FAILED", "CANCELLED", "EXPIRED"};
+  return kFinal;
+}
+
 bool is_final_job_state(const std::string& state) {
-  static constexpr std::string_view kFinal[] = {"landed", "failed", "cancelled", "FAILED", "CANCELLED", "EXPIRED"};
-  for (auto s : kFinal) {
+  for (const auto& s : final_job_states()) {
     if (state == s) return true;
   }
   return false;
