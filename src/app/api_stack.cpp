@@ -14,13 +14,14 @@
 namespace gb::app {
 
 struct ApiStack::Parts {
-  Parts(const config::Settings& s, const api::ApiHosts& hosts, const Clock& clock, Sleeper& sleeper, bool compress)
+  Parts(const config::Settings& s, const api::ApiHosts& hosts, const Clock& clock, Sleeper& sleeper, bool compress,
+        std::function<void(resilience::BreakerState, const char*)> on_breaker_change)
       : curl(curl_settings(s)),
         identity(curl),
         logged(compress ? static_cast<http::Transport&>(curl) : identity, clock),
         limiter(limiter_settings(s), clock, sleeper),
         limited(logged, limiter),
-        breaker(breaker_settings(s), clock),
+        breaker(breaker_settings(s, std::move(on_breaker_change)), clock),
         guarded(limited, breaker),
         tokens(limited, token_options(s, hosts), clock),
         authed(guarded, tokens),
@@ -42,8 +43,10 @@ struct ApiStack::Parts {
     r.slow_down_below = s.rate.low_remaining;
     return r;
   }
-  static resilience::CircuitBreakerSettings breaker_settings(const config::Settings& s) {
+  static resilience::CircuitBreakerSettings breaker_settings(
+      const config::Settings& s, std::function<void(resilience::BreakerState, const char*)> on_change) {
     resilience::CircuitBreakerSettings b;
+    b.on_change = std::move(on_change);
     b.threshold = s.breaker.failure_threshold;
     b.cooldown = s.breaker.cool_down;
     return b;
@@ -77,11 +80,12 @@ struct ApiStack::Parts {
   api::GenesysJobsApi jobs;
 };
 
-Result<std::unique_ptr<ApiStack>> ApiStack::build(const config::Settings& settings, const Clock& clock,
-                                                  Sleeper& sleeper, bool compress) {
+Result<std::unique_ptr<ApiStack>> ApiStack::build(
+    const config::Settings& settings, const Clock& clock, Sleeper& sleeper, bool compress,
+    std::function<void(resilience::BreakerState, const char*)> on_breaker_change) {
   auto hosts = api::resolve_hosts(settings.hosts);
   if (!hosts.ok()) return std::move(hosts).error();
-  return std::unique_ptr<ApiStack>(new ApiStack(std::make_unique<Parts>(settings, *hosts, clock, sleeper, compress)));
+  return std::unique_ptr<ApiStack>(new ApiStack(std::make_unique<Parts>(settings, *hosts, clock, sleeper, compress, std::move(on_breaker_change))));
 }
 
 ApiStack::ApiStack(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}

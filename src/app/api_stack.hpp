@@ -1,5 +1,6 @@
 #pragma once
 // The HTTP stack every API call of the process goes through, built once.
+#include <functional>
 #include <memory>
 
 #include "api/jobs_api.hpp"
@@ -21,8 +22,10 @@ class ApiStack {
   // settings.hosts resolved (api::resolve_hosts) and settings.credentials
   // filled; kInvalidInput on a bad host setting.
   // compress = false asks for identity bodies (see detail/identity_encoding_transport.hpp).
-  static Result<std::unique_ptr<ApiStack>> build(const config::Settings& settings, const Clock& clock, Sleeper& sleeper,
-                                                 bool compress = true);
+  // on_breaker_change is told of every circuit breaker state change.
+  static Result<std::unique_ptr<ApiStack>> build(
+      const config::Settings& settings, const Clock& clock, Sleeper& sleeper, bool compress = true,
+      std::function<void(resilience::BreakerState, const char* why)> on_breaker_change = {});
   ~ApiStack();
   ApiStack(const ApiStack&) = delete;
   ApiStack& operator=(const ApiStack&) = delete;

@@ -8,6 +8,7 @@
 #include "app/app.hpp"
 #include "app/sink_url.hpp"
 #include "base/json.hpp"
+#include "base/log.hpp"
 #include "config/validate.hpp"
 #include "pipeline/progress.hpp"
 
@@ -88,7 +89,16 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
 
   auto sink = open_sink(options.sink_url);
   if (!sink.ok()) return std::move(sink).error();
-  auto stack = ApiStack::build(settings, system_clock(), system_sleeper(), options.compress);
+  // The breaker's state goes to the store, where `status` shows it. A change
+  // may wait for a landing in progress: changes are rare, landings short.
+  sinks::Sink& store = **sink;
+  auto record_breaker = [&store](resilience::BreakerState state, const char* why) {
+    if (auto recorded = store.record_api_health(resilience::to_string(state), why); !recorded.ok()) {
+      log::warn("could not record the circuit breaker state").field("error", recorded.error().describe()).emit();
+    }
+  };
+  record_breaker(resilience::BreakerState::kClosed, "export started");
+  auto stack = ApiStack::build(settings, system_clock(), system_sleeper(), options.compress, record_breaker);
   if (!stack.ok()) return std::move(stack).error();
 
   pipeline::NullProgress quiet;

@@ -17,6 +17,12 @@ Status run_status(const std::string& sink_url, const std::optional<std::string>&
   }
   auto sink = open_sink(sink_url);
   if (!sink.ok()) return std::move(sink).error();
+  auto health = (*sink)->api_health();
+  if (!health.ok()) return std::move(health).error();
+  if (health->has_value()) {
+    const sinks::ApiHealth& h = **health;
+    fmt::print(out, "api circuit breaker: {} ({}, {})\n", h.breaker_state, h.reason, h.updated_at);
+  }
   auto jobs = (*sink)->status(job_id);
   if (!jobs.ok()) return std::move(jobs).error();
   if (jobs->empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "base/log.hpp"
 
@@ -22,7 +23,25 @@ CircuitBreaker::CircuitBreaker(CircuitBreakerSettings settings, const Clock& clo
 }
 
 bool CircuitBreaker::allow() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  const bool allowed = allow_locked();
+  notify(lock);
+  return allowed;
+}
+
+void CircuitBreaker::report(Outcome outcome, std::optional<std::chrono::milliseconds> retry_after) {
+  std::unique_lock lock(mutex_);
+  report_locked(outcome, retry_after);
+  notify(lock);
+}
+
+void CircuitBreaker::notify(std::unique_lock<std::mutex>& lock) {
+  const std::optional<Change> change = std::exchange(pending_change_, std::nullopt);
+  lock.unlock();
+  if (change && settings_.on_change) settings_.on_change(change->to, change->why);
+}
+
+bool CircuitBreaker::allow_locked() {
   switch (state_) {
     case BreakerState::kClosed: return true;
     case BreakerState::kOpen:
@@ -38,8 +57,7 @@ bool CircuitBreaker::allow() {
   return false;
 }
 
-void CircuitBreaker::report(Outcome outcome, std::optional<std::chrono::milliseconds> retry_after) {
-  std::lock_guard lock(mutex_);
+void CircuitBreaker::report_locked(Outcome outcome, std::optional<std::chrono::milliseconds> retry_after) {
   const SteadyTime now = clock_.now();
   const bool was_probe = state_ == BreakerState::kHalfOpen;
   if (outcome == Outcome::kOverload && retry_after && *retry_after >= settings_.long_retry_after) {
@@ -97,6 +115,7 @@ void CircuitBreaker::open_locked(SteadyTime now, Duration for_how_long, const ch
              static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(for_how_long).count()))
       .emit();
   state_ = BreakerState::kOpen;
+  pending_change_ = Change{state_, why};
 }
 
 void CircuitBreaker::transition_locked(BreakerState to, const char* why) {
@@ -106,6 +125,7 @@ void CircuitBreaker::transition_locked(BreakerState to, const char* why) {
       .field("reason", why)
       .emit();
   state_ = to;
+  pending_change_ = Change{state_, why};
 }
 
 }  // namespace gb::resilience

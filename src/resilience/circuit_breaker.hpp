@@ -3,6 +3,7 @@
 // consecutive 429/503 outcomes every call is refused for `cooldown`; then one
 // probe goes through; its success closes the breaker, an overload reopens it.
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ struct CircuitBreakerSettings {
   std::chrono::milliseconds long_retry_after{
       60'000};               // a Retry-After at least this long opens it at once, for that long
   std::string name = "api";  // for logs
+  // Told of every state change (e.g. to record it where `status` reads it).
+  // Called after the breaker's lock is released, on the caller's thread.
+  std::function<void(BreakerState state, const char* why)> on_change;
 };
 
 // What a call's outcome means to the breaker.
@@ -49,8 +53,16 @@ class CircuitBreaker {
   Duration remaining_open() const;
 
  private:
+  struct Change {
+    BreakerState to;
+    const char* why;
+  };
+  bool allow_locked();
+  void report_locked(Outcome outcome, std::optional<std::chrono::milliseconds> retry_after);
   void open_locked(SteadyTime now, Duration for_how_long, const char* why);
   void transition_locked(BreakerState to, const char* why);
+  // Hands a change noted under the lock to settings_.on_change, unlocked.
+  void notify(std::unique_lock<std::mutex>& lock);
 
   const CircuitBreakerSettings settings_;
   const Clock& clock_;
@@ -59,6 +71,7 @@ class CircuitBreaker {
   int consecutive_overloads_ = 0;
   SteadyTime open_until_{};
   bool probe_in_flight_ = false;
+  std::optional<Change> pending_change_;
 };
 
 }  // namespace gb::resilience

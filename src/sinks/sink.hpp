@@ -68,6 +68,14 @@ struct JobStatus {
   std::string updated_at;
 };
 
+// The last state of the API circuit breaker an export saw, so that `status`
+// can show it while the export runs or after it stopped.
+struct ApiHealth {
+  std::string breaker_state;  // closed | open | half-open
+  std::string reason;         // why it changed last
+  std::string updated_at;     // ISO 8601 UTC
+};
+
 // Thread-safe: calls may come from several threads; an implementation may
 // serialise them. All methods return errors as values (kInternal for the
 // store's own failures).
@@ -93,6 +101,11 @@ class Sink {
 
   // Jobs (all, or one) with their chunks, for `status`.
   virtual Result<std::vector<JobStatus>> status(const std::optional<std::string>& job_id) = 0;
+
+  // Records the breaker's new state; api_health() reads the last one
+  // (nullopt when no export has recorded any).
+  virtual Status record_api_health(const std::string& breaker_state, const std::string& reason) = 0;
+  virtual Result<std::optional<ApiHealth>> api_health() = 0;
 
   // Added for the pipeline: the most recently updated job with this type and
   // query_hash whose state is not one of `final_states`, if any. The default

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -79,6 +80,25 @@ TEST_F(CliTest, ExportOfABulkUsersJobUnderFaultsLandsExactlyTheExpectedKeys) {
   EXPECT_THAT(s.out, HasSubstr("state landed"));
   EXPECT_THAT(s.out, HasSubstr("chunks 10/10 landed, 0 failed"));
   EXPECT_THAT(s.out, HasSubstr("records 9999  quarantined 1"));
+}
+
+TEST_F(CliTest, StatusShowsTheCircuitBreakerThatOpenedAndClosedDuringAnExport) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 2000, 1000}};
+  sim.faults.too_many_requests.count = 3;
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  auto args = export_args(*server, "bulk:users", job);
+  *std::find(args.begin(), args.end(), "warn") = "info";  // the breaker's changes are logged at info
+  args.insert(args.end(), {"--breaker-threshold", "2", "--breaker-cooldown", "1"});
+  const auto r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("circuit breaker open"));
+  EXPECT_TRUE(check(*server, job).exact());
+
+  const auto s = run({"status", "--sink", sink_url()});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_THAT(s.out, HasSubstr("api circuit breaker: closed (probe succeeded"));
 }
 
 int landed_chunks(const std::string& db_path) {
@@ -173,6 +193,10 @@ TEST_F(CliTest, BadInputGivesOneClearLineAndExitStatusTwo) {
   r = run({"status", "--sink", "sqlite:" + (dir_.path() / "nothing-here.db").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("no store at"));
+
+  r = run({"export", "--concurrency", "lots"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--concurrency"));
 }
 
 TEST_F(CliTest, DemoLandsEveryExpectedRecordAndSaysSo) {

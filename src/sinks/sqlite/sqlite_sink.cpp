@@ -39,6 +39,12 @@ constexpr std::string_view kUpsertFailed =
     "VALUES (?1, ?2, 'failed', ?3, ?4, " GB_NOW ", " GB_NOW ") "
     "ON CONFLICT (job_id, chunk_id) DO UPDATE SET state = 'failed', attempts = excluded.attempts, "
     "error = excluded.error, updated_at = excluded.updated_at WHERE chunks.state <> 'landed'";
+constexpr std::string_view kUpsertApiHealth =
+    "INSERT INTO api_health (name, breaker_state, reason, updated_at) VALUES ('api', ?1, ?2, " GB_NOW ") "
+    "ON CONFLICT (name) DO UPDATE SET breaker_state = excluded.breaker_state, reason = excluded.reason, "
+    "updated_at = excluded.updated_at";
+constexpr std::string_view kApiHealth =
+    "SELECT breaker_state, reason, updated_at FROM api_health WHERE name = 'api'";
 constexpr std::string_view kLandedChunks =
     "SELECT chunk_id FROM chunks WHERE job_id = ?1 AND state = 'landed' ORDER BY chunk_id";
 // An empty query_hash keeps the stored one (JobInfo's contract).
@@ -111,7 +117,7 @@ struct SqliteSink::Impl {
   detail::DbHandle db;  // declared before the statements: destroyed after them
   int page_size = 0;
   Statement find_chunk, ensure_job, insert_record, insert_records_n, insert_quarantine, upsert_landed, upsert_failed,
-      landed_chunks, upsert_job, all_jobs, one_job, jobs_by_query, job_chunks;
+      landed_chunks, upsert_job, all_jobs, one_job, jobs_by_query, job_chunks, upsert_api_health, read_api_health;
 
   Status prepare_all() {
     struct Item {
@@ -132,6 +138,8 @@ struct SqliteSink::Impl {
         {&one_job, std::string(kOneJob)},
         {&jobs_by_query, std::string(kJobsByQuery)},
         {&job_chunks, std::string(kJobChunks)},
+        {&upsert_api_health, std::string(kUpsertApiHealth)},
+        {&read_api_health, std::string(kApiHealth)},
     };
     for (const auto& item : items) {
       auto stmt = Statement::prepare(db.get(), item.sql);
@@ -330,6 +338,24 @@ Status SqliteSink::mark_failed(const ChunkRef& chunk, int attempts, const std::s
   auto done = stmt.run("mark chunk failed");
   if (!done) return done;
   return tx->commit();
+}
+
+Status SqliteSink::record_api_health(const std::string& breaker_state, const std::string& reason) {
+  std::lock_guard lock(impl_->mutex);
+  auto& stmt = impl_->upsert_api_health;
+  stmt.bind_text(1, breaker_state);
+  stmt.bind_text(2, reason);
+  return stmt.run("record api health");
+}
+
+Result<std::optional<ApiHealth>> SqliteSink::api_health() {
+  std::lock_guard lock(impl_->mutex);
+  auto& stmt = impl_->read_api_health;
+  auto use = stmt.use();
+  auto row = stmt.step("read api health");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<ApiHealth>{};
+  return std::optional<ApiHealth>{ApiHealth{stmt.column_text(0), stmt.column_text(1), stmt.column_text(2)}};
 }
 
 Result<std::optional<JobInfo>> SqliteSink::find_unfinished_job(const std::string& type, const std::string& query_hash,

@@ -64,10 +64,13 @@ class SqliteSink final : public Sink {
   Result<std::optional<JobInfo>> find_unfinished_job(const std::string& type, const std::string& query_hash,
                                                      const std::vector<std::string>& final_states) override;
 
+  Status record_api_health(const std::string& breaker_state, const std::string& reason) override;
+  Result<std::optional<ApiHealth>> api_health() override;
+
   // The file's actual page size (an existing file keeps its own).
   int page_size() const;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,20 @@ TEST(CircuitBreaker, OpensAfterThresholdConsecutiveOverloads) {
   EXPECT_FALSE(b.allow());
   EXPECT_EQ(b.remaining_open(), seconds(30));
   EXPECT_STREQ(to_string(b.state()), "open");
+}
+
+TEST(CircuitBreaker, TellsItsListenerOfEveryStateChangeInOrder) {
+  FakeClock clock;
+  std::vector<std::string> changes;
+  CircuitBreakerSettings s = settings();
+  s.on_change = [&](BreakerState state, const char* why) { changes.push_back(std::string(to_string(state)) + ": " + why); };
+  CircuitBreaker b(s, clock);
+  overloads(b, 3);
+  clock.advance(seconds(30));
+  ASSERT_TRUE(b.allow());
+  b.report(Outcome::kSuccess);
+  EXPECT_EQ(changes, (std::vector<std::string>{"open: consecutive overload responses", "half-open: cooldown over, probing",
+                                               "closed: probe succeeded"}));
 }
 
 TEST(CircuitBreaker, ASuccessResetsTheCount) {

@@ -594,6 +594,27 @@ TEST(SqliteSinkJobs, FindUnfinishedJobAdoptsTheLatestNonFinalOne) {
   EXPECT_EQ((*st)[0].job.query_hash, "h1");
 }
 
+TEST(SqliteSinkApiHealth, KeepsTheLastBreakerStateAcrossReopening) {
+  TempDir dir;
+  SqliteSettings s;
+  s.path = dir.file("store.db").string();
+  {
+    auto sink = std::move(SqliteSink::open(s)).value();
+    auto none = sink->api_health();
+    ASSERT_TRUE(none.ok()) << none.error().describe();
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(sink->record_api_health("open", "consecutive overload responses").ok());
+    ASSERT_TRUE(sink->record_api_health("half-open", "cooldown over, probing").ok());
+  }
+  auto sink = std::move(SqliteSink::open(s)).value();
+  auto health = sink->api_health();
+  ASSERT_TRUE(health.ok()) << health.error().describe();
+  ASSERT_TRUE(health->has_value());
+  EXPECT_EQ((*health)->breaker_state, "half-open");
+  EXPECT_EQ((*health)->reason, "cooldown over, probing");
+  EXPECT_FALSE((*health)->updated_at.empty());
+}
+
 }  // namespace
 }  // namespace gb::sinks
 

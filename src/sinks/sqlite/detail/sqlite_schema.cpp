@@ -62,6 +62,16 @@ CREATE TABLE quarantine (
   PRIMARY KEY (job_id, chunk_id, ordinal)
 );
 )sql",
+    // 1 -> 2
+    R"sql(
+-- One row per breaker: the last state an export saw, shown by `status`.
+CREATE TABLE api_health (
+  name          TEXT NOT NULL PRIMARY KEY,
+  breaker_state TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+)sql",
 };
 
 const char* sync_name(SqliteSync sync) {
