@@ -21,22 +21,30 @@ std::string human(Duration d) {
 Result<JobSnapshot> JobPoller::poll(const ExportType& type, const std::string& job_id, const PollCallback& on_poll) {
   const SteadyTime started = clock_.now();
   const Duration max_duration = options_.max_duration;
-  for (int polls = 1;; ++polls) {
-    auto snapshot = resilience::retry(
-        options_.retry, sleeper_, [&](int) { return api_.get_job(type, job_id); },
-        [&](const Error& error, int attempt, std::chrono::milliseconds delay) {
-          log::warn("job status request failed; retrying")
-              .field("job_id", job_id)
-              .field("attempt", attempt)
-              .field("delay_ms", static_cast<std::int64_t>(delay.count()))
-              .field("error", error.describe())
-              .emit();
-        });
+  int failures = 0;  // consecutive failed status requests
+  for (int polls = 1;;) {
+    auto snapshot = api_.get_job(type, job_id);
     if (!snapshot.ok()) {
       Error error = std::move(snapshot).error();
-      error.message = fmt::format("polling job {}: {}", job_id, error.message);
-      return error;
+      const Duration elapsed = clock_.now() - started;
+      if (!error.transient() || elapsed >= max_duration) {
+        error.message = fmt::format("polling job {}: {}", job_id, error.message);
+        if (error.transient()) error.message += fmt::format(" (still failing after {})", human(elapsed));
+        return error;
+      }
+      // An outage delays the export rather than failing it: back off (the
+      // breaker keeps the load low meanwhile) until the poll's deadline.
+      const auto delay = resilience::delay_after(options_.retry, error, ++failures);
+      log::warn("job status request failed; retrying")
+          .field("job_id", job_id)
+          .field("attempt", failures)
+          .field("delay_ms", static_cast<std::int64_t>(delay.count()))
+          .field("error", error.describe())
+          .emit();
+      sleeper_.sleep_for(std::min<Duration>(delay, max_duration - elapsed));
+      continue;
     }
+    failures = 0;
     if (on_poll) on_poll(*snapshot, polls);
 
     switch (snapshot->phase) {
@@ -59,6 +67,7 @@ Result<JobSnapshot> JobPoller::poll(const ExportType& type, const std::string& j
     }
     // The last wait is shortened so the final poll happens at the deadline, not after it.
     sleeper_.sleep_for(std::min<Duration>(options_.interval, max_duration - elapsed));
+    ++polls;
   }
 }
 

@@ -14,7 +14,7 @@ namespace gb::api {
 struct PollOptions {
   std::chrono::milliseconds interval{15'000};                      // while queued or running
   std::chrono::milliseconds max_duration{std::chrono::hours(24)};  // then give up with a diagnostic
-  resilience::RetryPolicy retry;                                   // for failed status requests
+  resilience::RetryPolicy retry;  // backoff of failed status requests (max_attempts unused: the deadline bounds them)
 };
 
 // Told after every successful status request (for progress bars and logs).
@@ -26,9 +26,10 @@ using PollCallback = std::function<void(const JobSnapshot& snapshot, int polls)>
 // - succeeded (completed, FULFILLED): returns that snapshot at once;
 // - failed (failed, cancelled, FAILED, CANCELLED, EXPIRED): returns at once a
 //   kPermanent Error "job J ended STATE: <the API's errorMessage>".
-// A failed status request is retried through resilience::retry (backoff, or
-// the server's Retry-After), not the interval; a permanent error, or a
-// transient one that outlives the retry policy, ends the poll with that error.
+// A failed status request takes the backoff path (resilience::delay_after:
+// backoff with jitter, or the server's Retry-After), not the interval; a
+// transient failure is retried until max_duration has passed (then it ends
+// the poll with that error), a permanent one ends the poll at once.
 // When max_duration has passed since the first request, the poll ends with a
 // kPermanent Error naming the last state seen. `api`, `clock` and `sleeper`
 // must outlive the poller; poll() is thread-safe if they are.

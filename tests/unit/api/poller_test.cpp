@@ -126,6 +126,30 @@ TEST_F(PollerTest, ErrorsTakeTheBackoffPathNotTheInterval) {
   EXPECT_EQ(requests(kBulkStatusRoute, 200), static_cast<std::uint64_t>(polls_));
 }
 
+TEST_F(PollerTest, AnOutageLongerThanTheRetryPolicyDelaysThePollInsteadOfEndingIt) {
+  settings_.jobs.push_back({"bulk:users", 10, 10});
+  settings_.faults.server_error.count = 12;  // twice the policy's max_attempts
+  start();
+  auto done = poll("bulk:users", first_job_id(), options());
+  ASSERT_TRUE(done.ok()) << done.error().describe();
+  EXPECT_EQ(done->state, "completed");
+  EXPECT_EQ(requests(kBulkStatusRoute, 502) + requests(kBulkStatusRoute, 503) + requests(kBulkStatusRoute, 504), 12u);
+}
+
+TEST_F(PollerTest, AFailingStatusEndsThePollAtTheMaximumDuration) {
+  settings_.jobs.push_back({"bulk:users", 10, 10});
+  settings_.faults.server_error.probability = 1.0;
+  start();
+  PollOptions o = options();
+  o.max_duration = minutes(10);
+  auto done = poll("bulk:users", first_job_id(), o);
+  ASSERT_FALSE(done.ok());
+  EXPECT_TRUE(done.error().transient());
+  EXPECT_NE(done.error().message.find("still failing after 10m00s"), std::string::npos) << done.error().describe();
+  EXPECT_EQ(clock_.total_slept(), minutes(10));
+  EXPECT_EQ(polls_, 0);
+}
+
 TEST_F(PollerTest, APermanentErrorEndsThePoll) {
   settings_.jobs.push_back({"bulk:users", 10, 10});
   settings_.faults.forbidden.count = 1;
