@@ -204,8 +204,10 @@ void append_bulk(std::string& out, const std::string& key, const DataParams& p, 
   out += "]}}";
 }
 
-bool flawed(const FaultRate& rate, std::uint64_t salt, std::uint64_t kind, std::uint64_t i) {
-  if (i < rate.count) return true;
+// Counted flaws take consecutive records, each kind after the previous one's
+// (`first`), so "--fault-malformed 2 --fault-invalid-utf8 2" flaws four records.
+bool flawed(const FaultRate& rate, std::uint64_t first, std::uint64_t salt, std::uint64_t kind, std::uint64_t i) {
+  if (i >= first && i - first < rate.count) return true;
   return rate.probability > 0.0 && unit_interval(mix64(salt ^ mix64((kind << 56) ^ i))) < rate.probability;
 }
 
@@ -260,9 +262,11 @@ std::string record_key(const DataParams& p, std::uint64_t i) {
 Flaw flaw_of(const DataParams& p, std::uint64_t i) {
   if (!p.malformed_record.active() && !p.invalid_utf8.active() && !p.nul_escape.active()) return Flaw::kNone;
   const auto salt = job_salt(p);
-  if (flawed(p.malformed_record, salt, 1, i)) return Flaw::kMalformed;
-  if (flawed(p.invalid_utf8, salt, 2, i)) return Flaw::kInvalidUtf8;
-  if (flawed(p.nul_escape, salt, 3, i)) return Flaw::kNulEscape;
+  const std::uint64_t utf8_first = p.malformed_record.count;
+  const std::uint64_t nul_first = utf8_first + p.invalid_utf8.count;
+  if (flawed(p.malformed_record, 0, salt, 1, i)) return Flaw::kMalformed;
+  if (flawed(p.invalid_utf8, utf8_first, salt, 2, i)) return Flaw::kInvalidUtf8;
+  if (flawed(p.nul_escape, nul_first, salt, 3, i)) return Flaw::kNulEscape;
   return Flaw::kNone;
 }
 

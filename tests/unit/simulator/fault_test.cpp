@@ -85,7 +85,7 @@ TEST_F(FaultTest, MalformedRecordsInsideAChunk) {
 TEST_F(FaultTest, InvalidUtf8AndNulEscapesInsideStrings) {
   auto s = with_bulk_job(20, 20);
   s.faults.invalid_utf8.count = 1;
-  s.faults.nul_escape.count = 2;  // record 0 is invalid UTF-8 first, record 1 gets \u0000
+  s.faults.nul_escape.count = 2;  // record 0 is invalid UTF-8, records 1 and 2 get \u0000
   start(s);
   auto r = api("GET", chunk_path());
   EXPECT_FALSE(simdjson::validate_utf8(r.body.data(), r.body.size()));
