@@ -47,6 +47,20 @@ struct Downloaded {
   detail::CollectorStats stats;
 };
 
+// The log line of a chunk or page the writer has landed (or found landed).
+void log_landed(const char* what, const sinks::ChunkRef& c, int attempts, double duration_s,
+                const sinks::LandResult& r) {
+  log::info(what)
+      .field("job_id", c.job_id)
+      .field("chunk_id", c.chunk_id)
+      .field("attempt", attempts)
+      .field("status", r.already_landed ? "already_landed" : "landed")
+      .field("records", r.records)
+      .field("quarantined", r.quarantined)
+      .field("duration_s", duration_s)
+      .emit();
+}
+
 // The chunks and pages one run accounts for, shared by the download threads
 // and the writer thread.
 class Tally {
@@ -341,15 +355,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
       if (!landed_result->already_landed) {
         progress_.chunk_landed(landed_result->records, landed_result->quarantined, landed_result->bytes);
       }
-      log::info("chunk landed")
-          .field("job_id", c.job_id)
-          .field("chunk_id", c.chunk_id)
-          .field("attempt", attempts)
-          .field("status", landed_result->already_landed ? "already_landed" : "landed")
-          .field("records", landed_result->records)
-          .field("quarantined", landed_result->quarantined)
-          .field("duration_s", seconds_since(clock_, start))
-          .emit();
+      log_landed("chunk landed", c, attempts, seconds_since(clock_, start), *landed_result);
     };
     writer.submit(std::move(item));
   };
@@ -439,14 +445,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
         }
         tally.landed(*r);
         progress_.chunk_landed(r->records, r->quarantined, r->bytes);
-        log::info("page landed")
-            .field("job_id", c.job_id)
-            .field("chunk_id", c.chunk_id)
-            .field("attempt", attempts)
-            .field("status", r->already_landed ? "already_landed" : "landed")
-            .field("records", r->records)
-            .field("duration_s", seconds_since(clock_, start))
-            .emit();
+        log_landed("page landed", c, attempts, seconds_since(clock_, start), *r);
       };
       progress_.chunks_known(page, 0);
       writer.submit(std::move(item));

@@ -2,21 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/hash.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace gb::pipeline {
-namespace {
-
-std::uint64_t fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-}  // namespace
 
 std::string query_hash(const api::ExportType& type, const std::string& query_json) {
   // nlohmann's object keeps keys sorted, so dump() is a canonical form.

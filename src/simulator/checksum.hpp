@@ -7,9 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hash.hpp"
+
 namespace gb::simulator {
 
-std::uint64_t fnv1a64(std::string_view bytes);
+using gb::fnv1a64;
 
 // Incremental form. Not thread-safe; cheap to copy.
 class KeyChecksum {
