@@ -4,7 +4,6 @@
 #include "api/genesys_jobs_api.hpp"
 #include "api/regions.hpp"
 #include "api/token_cache.hpp"
-#include "app/detail/identity_encoding_transport.hpp"
 #include "http/circuit_breaker_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/logging_transport.hpp"
@@ -16,9 +15,8 @@ namespace gb::app {
 struct ApiStack::Parts {
   Parts(const config::Settings& s, const api::ApiHosts& hosts, const Clock& clock, Sleeper& sleeper, bool compress,
         std::function<void(resilience::BreakerState, const char*)> on_breaker_change)
-      : curl(curl_settings(s)),
-        identity(curl),
-        logged(compress ? static_cast<http::Transport&>(curl) : identity, clock),
+      : curl(curl_settings(s, compress)),
+        logged(curl, clock),
         limiter(limiter_settings(s), clock, sleeper),
         limited(logged, limiter),
         breaker(breaker_settings(s, std::move(on_breaker_change)), clock),
@@ -27,8 +25,9 @@ struct ApiStack::Parts {
         authed(guarded, tokens),
         jobs(authed, jobs_options(s, hosts)) {}
 
-  static http::CurlSettings curl_settings(const config::Settings& s) {
+  static http::CurlSettings curl_settings(const config::Settings& s, bool compress) {
     http::CurlSettings c;
+    c.compression = compress;
     c.connect_timeout = s.http.connect_timeout;
     c.low_speed_limit = static_cast<long>(s.http.low_speed_bytes);
     c.low_speed_time = s.http.low_speed_time;
@@ -69,7 +68,6 @@ struct ApiStack::Parts {
   }
 
   http::CurlTransport curl;
-  detail::IdentityEncodingTransport identity;
   http::LoggingTransport logged;
   resilience::LocalRateLimiter limiter;
   http::RateLimitedTransport limited;
@@ -85,7 +83,8 @@ Result<std::unique_ptr<ApiStack>> ApiStack::build(
     std::function<void(resilience::BreakerState, const char*)> on_breaker_change) {
   auto hosts = api::resolve_hosts(settings.hosts);
   if (!hosts.ok()) return std::move(hosts).error();
-  return std::unique_ptr<ApiStack>(new ApiStack(std::make_unique<Parts>(settings, *hosts, clock, sleeper, compress, std::move(on_breaker_change))));
+  return std::unique_ptr<ApiStack>(
+      new ApiStack(std::make_unique<Parts>(settings, *hosts, clock, sleeper, compress, std::move(on_breaker_change))));
 }
 
 ApiStack::ApiStack(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}

@@ -21,7 +21,7 @@ class ApiStack {
  public:
   // settings.hosts resolved (api::resolve_hosts) and settings.credentials
   // filled; kInvalidInput on a bad host setting.
-  // compress = false asks for identity bodies (see detail/identity_encoding_transport.hpp).
+  // compress = false asks for identity bodies (http::CurlSettings::compression).
   // on_breaker_change is told of every circuit breaker state change.
   static Result<std::unique_ptr<ApiStack>> build(
       const config::Settings& settings, const Clock& clock, Sleeper& sleeper, bool compress = true,

@@ -204,7 +204,8 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
   set(h, CURLOPT_SSL_VERIFYPEER, 1L);
   set(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!settings_.ca_file.empty()) set(h, CURLOPT_CAINFO, settings_.ca_file.c_str());
-  set(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode (gzip, deflate, ...)
+  // "": every encoding curl can decode (gzip, deflate, ...); none: no header, identity bodies.
+  if (settings_.compression) set(h, CURLOPT_ACCEPT_ENCODING, "");
   set(h, CURLOPT_USERAGENT, settings_.user_agent.c_str());
   set(h, CURLOPT_TCP_KEEPALIVE, 1L);
   set(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));

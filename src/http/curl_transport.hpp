@@ -30,6 +30,9 @@ struct CurlSettings {
   // turned off: there is deliberately no setting for it.
   std::string ca_file;
   std::size_t max_idle_handles = 16;  // easy handles (and their connections) kept for reuse
+  // Ask for gzip/deflate bodies. Over loopback or a fast LAN compression
+  // costs more CPU on both ends than it saves (docs/performance.md).
+  bool compression = true;
 };
 
 // Thread-safe: each send() borrows an easy handle from a mutex-guarded pool;

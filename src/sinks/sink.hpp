@@ -19,9 +19,9 @@ namespace gb::sinks {
 
 struct JobInfo {
   std::string job_id;
-  std::string type;   // conversations, users, bulk:<jobType>
-  std::string state;  // last state seen from the API
-  std::string error;  // why it failed, if it did
+  std::string type;                   // conversations, users, bulk:<jobType>
+  std::string state;                  // last state seen from the API
+  std::string error;                  // why it failed, if it did
   std::int64_t expected_chunks = -1;  // -1 while unknown
   // Added for the pipeline: a hash of (type, query) so that a rerun of the
   // same export without --job-id adopts the unfinished job instead of creating

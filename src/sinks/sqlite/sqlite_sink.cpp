@@ -23,34 +23,39 @@ constexpr std::size_t kMaxErrorBytes = 4096;
 
 constexpr std::string_view kFindChunk = "SELECT state FROM chunks WHERE job_id = ?1 AND chunk_id = ?2";
 constexpr std::string_view kEnsureJob =
-    "INSERT INTO jobs (job_id, created_at, updated_at) VALUES (?1, " GB_NOW ", " GB_NOW ") "
+    "INSERT INTO jobs (job_id, created_at, updated_at) VALUES (?1, " GB_NOW ", " GB_NOW
+    ") "
     "ON CONFLICT (job_id) DO NOTHING";
 constexpr std::string_view kInsertQuarantine =
     "INSERT INTO quarantine (job_id, chunk_id, ordinal, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kUpsertLanded =
-    "INSERT INTO chunks (job_id, chunk_id, state, records, quarantined, bytes, attempts, error, created_at, updated_at) "
-    "VALUES (?1, ?2, 'landed', ?3, ?4, ?5, ?6, '', " GB_NOW ", " GB_NOW ") "
+    "INSERT INTO chunks (job_id, chunk_id, state, records, quarantined, bytes, attempts, error, created_at, "
+    "updated_at) "
+    "VALUES (?1, ?2, 'landed', ?3, ?4, ?5, ?6, '', " GB_NOW ", " GB_NOW
+    ") "
     "ON CONFLICT (job_id, chunk_id) DO UPDATE SET state = 'landed', records = excluded.records, "
     "quarantined = excluded.quarantined, bytes = excluded.bytes, attempts = excluded.attempts, error = '', "
     "updated_at = excluded.updated_at";
 // The WHERE keeps a landed chunk landed: a late failure report never downgrades it.
 constexpr std::string_view kUpsertFailed =
     "INSERT INTO chunks (job_id, chunk_id, state, attempts, error, created_at, updated_at) "
-    "VALUES (?1, ?2, 'failed', ?3, ?4, " GB_NOW ", " GB_NOW ") "
+    "VALUES (?1, ?2, 'failed', ?3, ?4, " GB_NOW ", " GB_NOW
+    ") "
     "ON CONFLICT (job_id, chunk_id) DO UPDATE SET state = 'failed', attempts = excluded.attempts, "
     "error = excluded.error, updated_at = excluded.updated_at WHERE chunks.state <> 'landed'";
 constexpr std::string_view kUpsertApiHealth =
-    "INSERT INTO api_health (name, breaker_state, reason, updated_at) VALUES ('api', ?1, ?2, " GB_NOW ") "
+    "INSERT INTO api_health (name, breaker_state, reason, updated_at) VALUES ('api', ?1, ?2, " GB_NOW
+    ") "
     "ON CONFLICT (name) DO UPDATE SET breaker_state = excluded.breaker_state, reason = excluded.reason, "
     "updated_at = excluded.updated_at";
-constexpr std::string_view kApiHealth =
-    "SELECT breaker_state, reason, updated_at FROM api_health WHERE name = 'api'";
+constexpr std::string_view kApiHealth = "SELECT breaker_state, reason, updated_at FROM api_health WHERE name = 'api'";
 constexpr std::string_view kLandedChunks =
     "SELECT chunk_id FROM chunks WHERE job_id = ?1 AND state = 'landed' ORDER BY chunk_id";
 // An empty query_hash keeps the stored one (JobInfo's contract).
 constexpr std::string_view kUpsertJob =
     "INSERT INTO jobs (job_id, type, state, error, expected_chunks, query_hash, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, " GB_NOW ", " GB_NOW ") "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, " GB_NOW ", " GB_NOW
+    ") "
     "ON CONFLICT (job_id) DO UPDATE SET type = excluded.type, state = excluded.state, error = excluded.error, "
     "expected_chunks = excluded.expected_chunks, "
     "query_hash = CASE WHEN excluded.query_hash = '' THEN jobs.query_hash ELSE excluded.query_hash END, "
@@ -107,7 +112,9 @@ std::string_view bounded(std::string_view text) {
 
 // Errors written to the file go through the same redaction as log lines: a
 // token or secret that slipped into a message must not be stored either.
-std::string for_ledger(std::string_view error) { return log::redact(bounded(error)); }
+std::string for_ledger(std::string_view error) {
+  return log::redact(bounded(error));
+}
 
 }  // namespace
 
@@ -253,7 +260,8 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const SqliteSettings& setti
   if (!db) return std::move(db).error();
   impl->db = std::move(db).value();
   auto fail = [&](Error error) {
-    if (error.message.find(settings.path) == std::string::npos) error.message += fmt::format(" (file '{}')", settings.path);
+    if (error.message.find(settings.path) == std::string::npos)
+      error.message += fmt::format(" (file '{}')", settings.path);
     // At start-up, "file is not a database", a read-only file and the like
     // are the user's path to fix, not a bug of ours.
     if (error.kind == ErrorKind::kInternal) error.kind = ErrorKind::kInvalidInput;
@@ -271,7 +279,9 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const SqliteSettings& setti
   return std::unique_ptr<SqliteSink>(new SqliteSink(std::move(impl)));
 }
 
-int SqliteSink::page_size() const { return impl_->page_size; }
+int SqliteSink::page_size() const {
+  return impl_->page_size;
+}
 
 Status SqliteSink::upsert_job(const JobInfo& job) {
   if (!is_valid_id(job.job_id)) return invalid_input("sqlite sink: invalid job id");

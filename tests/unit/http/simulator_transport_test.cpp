@@ -208,6 +208,23 @@ TEST_F(SimulatorTransportTest, ChunkSurvivesResetAndTruncationAndArrivesWholeGzi
   EXPECT_EQ(got, clean);
 }
 
+TEST_F(SimulatorTransportTest, WithoutCompressionTheSameChunkArrivesAsIdentityBytes) {
+  start();
+  const auto urls = chunk_urls();
+  ASSERT_FALSE(urls.empty());
+  auto gzipped = attempt(curl_, api_get(urls[0]));
+  ASSERT_TRUE(gzipped.ok()) << gzipped.error().describe();
+  EXPECT_EQ(gzipped->header("Content-Encoding"), "gzip");
+
+  CurlSettings plain_settings;
+  plain_settings.compression = false;
+  CurlTransport plain(plain_settings);
+  auto identity = attempt(plain, api_get(urls[0]));
+  ASSERT_TRUE(identity.ok()) << identity.error().describe();
+  EXPECT_FALSE(identity->header("Content-Encoding").has_value());
+  EXPECT_EQ(identity->body, gzipped->body);
+}
+
 TEST_F(SimulatorTransportTest, SlowResponseTimesOutAsTransient) {
   simulator::Faults f;
   f.slow.count = 1;

@@ -44,14 +44,16 @@ TEST(CircuitBreaker, TellsItsListenerOfEveryStateChangeInOrder) {
   FakeClock clock;
   std::vector<std::string> changes;
   CircuitBreakerSettings s = settings();
-  s.on_change = [&](BreakerState state, const char* why) { changes.push_back(std::string(to_string(state)) + ": " + why); };
+  s.on_change = [&](BreakerState state, const char* why) {
+    changes.push_back(std::string(to_string(state)) + ": " + why);
+  };
   CircuitBreaker b(s, clock);
   overloads(b, 3);
   clock.advance(seconds(30));
   ASSERT_TRUE(b.allow());
   b.report(Outcome::kSuccess);
-  EXPECT_EQ(changes, (std::vector<std::string>{"open: consecutive overload responses", "half-open: cooldown over, probing",
-                                               "closed: probe succeeded"}));
+  EXPECT_EQ(changes, (std::vector<std::string>{"open: consecutive overload responses",
+                                               "half-open: cooldown over, probing", "closed: probe succeeded"}));
 }
 
 TEST(CircuitBreaker, ASuccessResetsTheCount) {

@@ -153,7 +153,7 @@ TEST(DataTest, CountedFlawsTakeConsecutiveRecordsKindAfterKind) {
   p.malformed_record.count = 1;  // record 0
   p.invalid_utf8.count = 2;      // records 1 and 2
   p.nul_escape.count = 2;        // records 3 and 4
-  const std::vector<Flaw> expected = {Flaw::kMalformed,  Flaw::kInvalidUtf8, Flaw::kInvalidUtf8,
+  const std::vector<Flaw> expected = {Flaw::kMalformed, Flaw::kInvalidUtf8, Flaw::kInvalidUtf8,
                                       Flaw::kNulEscape, Flaw::kNulEscape,   Flaw::kNone};
   for (std::uint64_t i = 0; i < expected.size(); ++i) EXPECT_EQ(flaw_of(p, i), expected[i]) << "record " << i;
 

@@ -42,7 +42,9 @@ class TempDir {
   fs::path path_;
 };
 
-Record rec(std::uint64_t ordinal, std::string key, std::string raw) { return Record{ordinal, std::move(key), std::move(raw)}; }
+Record rec(std::uint64_t ordinal, std::string key, std::string raw) {
+  return Record{ordinal, std::move(key), std::move(raw)};
+}
 
 // Hands out prepared batches; optionally fails instead of producing batch
 // number `fail_at`. Counts how often it is asked.
@@ -84,7 +86,8 @@ struct Row {
   std::int64_t ordinal;
   std::string key, payload;
   bool operator<(const Row& o) const {
-    return std::tie(job_id, chunk_id, ordinal, key, payload) < std::tie(o.job_id, o.chunk_id, o.ordinal, o.key, o.payload);
+    return std::tie(job_id, chunk_id, ordinal, key, payload) <
+           std::tie(o.job_id, o.chunk_id, o.ordinal, o.key, o.payload);
   }
   bool operator==(const Row& o) const = default;
 };
@@ -104,7 +107,8 @@ class Reader {
   }
   std::vector<Row> records() {
     auto stmt = detail::Statement::prepare(
-        db_.get(), "SELECT job_id, chunk_id, ordinal, record_key, payload FROM records ORDER BY job_id, chunk_id, ordinal");
+        db_.get(),
+        "SELECT job_id, chunk_id, ordinal, record_key, payload FROM records ORDER BY job_id, chunk_id, ordinal");
     if (!stmt) throw std::runtime_error(stmt.error().describe());
     auto use = stmt->use();
     std::vector<Row> rows;
@@ -120,7 +124,8 @@ class Reader {
   detail::DbHandle db_;
 };
 
-std::vector<Row> expected_rows(const std::string& job, const std::string& chunk, const std::vector<RecordBatch>& batches) {
+std::vector<Row> expected_rows(const std::string& job, const std::string& chunk,
+                               const std::vector<RecordBatch>& batches) {
   std::vector<Row> rows;
   for (const auto& b : batches)
     for (const auto& r : b.records) rows.push_back({job, chunk, static_cast<std::int64_t>(r.ordinal), r.key, r.raw});
@@ -171,7 +176,8 @@ TEST_P(SqliteSinkTest, LandsEveryRecordAndReadsBackExactly) {
 
   auto r = reader();
   EXPECT_EQ(r.records(), expected_rows("job-1", "c1", batches));
-  auto q = detail::Statement::prepare(r.db(), "SELECT job_id, chunk_id, ordinal, reason, raw, typeof(raw) FROM quarantine");
+  auto q =
+      detail::Statement::prepare(r.db(), "SELECT job_id, chunk_id, ordinal, reason, raw, typeof(raw) FROM quarantine");
   ASSERT_TRUE(q.ok());
   auto use = q->use();
   ASSERT_TRUE(*q->step("q"));
@@ -388,7 +394,10 @@ TEST_P(SqliteSinkTest, ReopeningKeepsSchemaDataAndPageSize) {
 
   auto r = reader();
   EXPECT_EQ(r.count("PRAGMA user_version"), SqliteSink::kSchemaVersion);
-  EXPECT_EQ(r.count("SELECT count(*) FROM sqlite_schema WHERE name IN ('jobs','chunks','records','quarantine','records_by_key')"), 5);
+  EXPECT_EQ(
+      r.count(
+          "SELECT count(*) FROM sqlite_schema WHERE name IN ('jobs','chunks','records','quarantine','records_by_key')"),
+      5);
   EXPECT_EQ(r.records(), expected_rows("job-1", "c1", batches));
   auto mode = detail::Statement::prepare(r.db(), "PRAGMA journal_mode");
   auto use = mode->use();
