@@ -254,17 +254,17 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
     tally.failed("*", "cannot read the ledger: " + done.error().describe());
     return;
   }
-  std::vector<const api::ChunkInfo*> todo;
+  std::vector<const api::ChunkInfo*> pending;
   std::set<std::string> seen;
   for (const auto& chunk : snapshot.chunks) {
     if (!seen.insert(chunk.chunk_id).second) continue;  // listed twice: one download is enough
     if (landed.count(chunk.chunk_id) != 0) continue;
-    todo.push_back(&chunk);
+    pending.push_back(&chunk);
   }
   outcome.chunks_total = seen.size();
-  outcome.chunks_skipped = seen.size() - todo.size();
+  outcome.chunks_skipped = seen.size() - pending.size();
   progress_.chunks_known(outcome.chunks_total, outcome.chunks_skipped);
-  if (todo.empty()) return;
+  if (pending.empty()) return;
 
   const records::KeyField key_field = request.type.key_field();
   detail::LandingWriter writer(sink_, settings_.landing_queue, clock_);
@@ -361,12 +361,12 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   };
 
   std::atomic<std::size_t> next{0};
-  const auto workers_n = std::min<std::size_t>(static_cast<std::size_t>(settings_.concurrency), todo.size());
+  const auto workers_n = std::min<std::size_t>(static_cast<std::size_t>(settings_.concurrency), pending.size());
   std::vector<std::thread> workers;
   workers.reserve(workers_n);
   for (std::size_t w = 0; w < workers_n; ++w) {
     workers.emplace_back([&] {
-      for (std::size_t i = next++; i < todo.size(); i = next++) download_one(*todo[i]);
+      for (std::size_t i = next++; i < pending.size(); i = next++) download_one(*pending[i]);
     });
   }
   for (auto& t : workers) t.join();
