@@ -144,40 +144,40 @@ void append_conversation(std::string& out, const std::string& key, Rng& rng) {
   out += "]}";
 }
 
+// Appends `count` back-to-back intervals from t (moved past them), each of
+// 60 s to 60 + max_seconds long, with startTime, endTime and what `fields` adds.
+template <class Fields>
+void append_intervals(std::string& out, Rng& rng, std::uint64_t& t, std::uint64_t count, std::uint64_t max_seconds,
+                      Fields&& fields) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (i) out += ',';
+    const auto dt = 60 + rng.below(max_seconds);
+    out += '{';
+    append_kv_time(out, "startTime", t, static_cast<unsigned>(rng.below(1000)));
+    out += ',';
+    append_kv_time(out, "endTime", t + dt, static_cast<unsigned>(rng.below(1000)));
+    t += dt;
+    fields();
+    out += '}';
+  }
+}
+
 void append_user_detail(std::string& out, const std::string& key, Rng& rng) {
   out += '{';
   append_kv(out, "userId", key);
   std::uint64_t t = rng.below(29ULL * 86400ULL);
   out += ",\"primaryPresence\":[";
-  const auto presences = 3 + rng.below(4);
-  for (std::uint64_t i = 0; i < presences; ++i) {
-    if (i) out += ',';
-    const auto dt = 60 + rng.below(7200);
-    out += '{';
-    append_kv_time(out, "startTime", t, static_cast<unsigned>(rng.below(1000)));
-    out += ',';
-    append_kv_time(out, "endTime", t + dt, static_cast<unsigned>(rng.below(1000)));
-    t += dt;
+  append_intervals(out, rng, t, 3 + rng.below(4), 7200, [&] {
     out += ',';
     append_kv(out, "systemPresence", pick(rng, kPresences));
     out += ',';
     append_kv(out, "organizationPresenceId", rng.uuid());
-    out += '}';
-  }
+  });
   out += "],\"routingStatus\":[";
-  const auto statuses = 3 + rng.below(4);
-  for (std::uint64_t i = 0; i < statuses; ++i) {
-    if (i) out += ',';
-    const auto dt = 60 + rng.below(3600);
-    out += '{';
-    append_kv_time(out, "startTime", t, static_cast<unsigned>(rng.below(1000)));
-    out += ',';
-    append_kv_time(out, "endTime", t + dt, static_cast<unsigned>(rng.below(1000)));
-    t += dt;
+  append_intervals(out, rng, t, 3 + rng.below(4), 3600, [&] {
     out += ',';
     append_kv(out, "routingStatus", pick(rng, kRouting));
-    out += '}';
-  }
+  });
   out += "]}";
 }
 
