@@ -265,6 +265,8 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const SqliteSettings& setti
     // At start-up, "file is not a database", a read-only file and the like
     // are the user's path to fix, not a bug of ours.
     if (error.kind == ErrorKind::kInternal) error.kind = ErrorKind::kInvalidInput;
+    // Locked past busy_timeout: nothing was sent or changed yet.
+    if (error.transient()) error.message += "; run the same command again once it is free";
     return error;
   };
   auto schema = detail::prepare_schema(impl->db.get(), settings);

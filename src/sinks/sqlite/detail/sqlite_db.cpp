@@ -9,6 +9,14 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   Error error = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? transient_error("") : internal_error("");
   error.message = db != nullptr ? fmt::format("SQLite: {}: {} ({})", what, sqlite3_errmsg(db), sqlite3_errstr(rc))
                                 : fmt::format("SQLite: {}: {}", what, sqlite3_errstr(rc));
+  // The two a user meets most, said in the user's words before SQLite's.
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    error.message = "the store is locked by another process: " + error.message;
+  } else if (primary == SQLITE_READONLY) {
+    error.message =
+        "the store is read-only (this user may not write its file or folder, or the file system is read-only): " +
+        error.message;
+  }
   return error;
 }
 
@@ -46,8 +54,8 @@ Result<std::int64_t> query_int(sqlite3* db, const char* sql) {
 
 Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                                    nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
   StmtHandle stmt(raw);
   if (rc != SQLITE_OK) return sqlite_error(db, rc, fmt::format("prepare {}", sql.substr(0, 60)));
   return Statement(db, std::move(stmt));
@@ -75,7 +83,8 @@ Status Statement::run(std::string_view what) {
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_.get(), index);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), index)));
 }
 
 Result<Transaction> Transaction::begin_immediate(sqlite3* db) {
