@@ -100,6 +100,8 @@ void check_reassembles(std::string_view body, const std::vector<std::string>& el
 
 }  // namespace
 
+// libFuzzer calls this name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 4) return 0;
   const bool object_mode = (data[0] & 1) != 0;

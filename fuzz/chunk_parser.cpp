@@ -82,6 +82,8 @@ Parsed parse(std::string_view body, const ChunkParserSettings& settings, std::si
 
 }  // namespace
 
+// libFuzzer calls this name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 3) return 0;
   static constexpr KeyField kFields[] = {KeyField::kId, KeyField::kUserId, KeyField::kConversationId, KeyField::kId};

@@ -72,6 +72,8 @@ bool same(const gb::resilience::RateSignal& a, const gb::resilience::RateSignal&
 
 }  // namespace
 
+// libFuzzer calls this name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const gb::http::Response response = parse_response(std::string_view(reinterpret_cast<const char*>(data), size));
   // 2026-01-01T00:00:00Z: a fixed "now" keeps every run reproducible.

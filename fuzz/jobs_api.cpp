@@ -62,6 +62,8 @@ void check_error(const gb::Error& error) {
 
 }  // namespace
 
+// libFuzzer calls this name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::string body(reinterpret_cast<const char*>(data) + 1, size - 1);
@@ -114,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       check(page->body == body);
-      check(page->cursor.size() <= 64 * 1024);
+      check(page->cursor.size() <= std::size_t{64} * 1024);
       // The next request carries the cursor, encoded into the URL.
       auto next = api.fetch_page(type, "job-1", page->cursor, 100);
       if (!next.ok()) check_error(next.error());

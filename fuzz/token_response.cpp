@@ -20,13 +20,15 @@ void check(bool condition) {
 
 }  // namespace
 
+// libFuzzer calls this name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
   std::string body = input;
   auto grant = gb::api::detail::parse_token_response(body);
   check(body == input);
   if (grant.ok()) {
-    check(!grant->access_token.empty() && grant->access_token.size() <= 16 * 1024);
+    check(!grant->access_token.empty() && grant->access_token.size() <= std::size_t{16} * 1024);
     for (const char c : grant->access_token) check(c > 0x20 && c < 0x7f);
     check(grant->expires_in_s > 0 && grant->expires_in_s <= 30LL * 24 * 3600);
   } else {

@@ -33,6 +33,8 @@ void check_parsed(const gb::http::Url& url) {
 
 }  // namespace
 
+// libFuzzer calls this name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::size_t newline = input.find('\n');
