@@ -1,7 +1,8 @@
 # genesys-bulk: the README's two commands and a few helpers.
 #
 #   make demo   set up, build release into build/, run ./build/genesys-bulk demo
-#   make test   set up, build with ASan+UBSan into build-san/, run every test
+#   make test   set up, build with ASan+UBSan into build-san/, run every test,
+#               then every fuzz target briefly (clang, build-fuzz/)
 #   make build  set up, build release into build/
 #   make bench  build release, run every benchmark under build/bench/
 #   make fuzz   build the libFuzzer targets (clang) into build-fuzz/, run each
@@ -54,6 +55,14 @@ test: setup fuzz-build
 	$(CMAKE) --build $(SAN_DIR) -j $(JOBS)
 	bash scripts/run-tests $(SAN_DIR) $(JOBS)
 	bash scripts/run-tests $(FUZZ_DIR) $(JOBS)
+
+# Each benchmark prints its own figures beside this machine's raw limits.
+bench: build
+	@set -e; found=0; \
+	for exe in $$(find $(BUILD_DIR)/bench -path '*/CMakeFiles' -prune -o -type f -perm -u+x -print 2>/dev/null | sort); do \
+	  found=1; echo "== $$exe"; "$$exe"; \
+	done; \
+	if [ $$found = 0 ]; then echo "make bench: no benchmark executables under $(BUILD_DIR)/bench/"; fi
 
 # The fuzz targets need clang (libFuzzer); only the libraries they fuzz are
 # built, instrumented with ASan+UBSan, warnings as errors.
