@@ -1,45 +1,13 @@
 #include "api/token_cache.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include "api/detail/encoding.hpp"
-#include "api/detail/json_fields.hpp"
+#include "api/detail/token_response.hpp"
 #include "base/log.hpp"
 #include "http/status.hpp"
 
 namespace gb::api {
-namespace {
-
-constexpr std::size_t kMaxTokenBody = std::size_t{64} * 1024;
-constexpr std::size_t kMaxTokenChars = std::size_t{16} * 1024;
-constexpr std::int64_t kMaxExpiresIn = 30LL * 24 * 3600;
-
-// A token goes into an HTTP header: visible ASCII only.
-bool is_header_safe(std::string_view token) {
-  for (char c : token) {
-    if (c <= 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
-
-// The "error" field of an OAuth error body, if it is one.
-std::string oauth_error_code(std::string body) {
-  if (body.size() > kMaxTokenBody) return {};
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  if (parser.iterate(detail::padded(body)).get(doc) != simdjson::SUCCESS) return {};
-  std::string_view code;
-  if (doc["error"].get_string().get(code) != simdjson::SUCCESS) return {};
-  std::string out;
-  for (char c : code.substr(0, 64)) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.') out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
 TokenCache::TokenCache(http::Transport& login, TokenCacheOptions options, const Clock& clock)
     : login_(login), options_(std::move(options)), clock_(clock) {
   log::register_secret(options_.client_secret);
@@ -120,7 +88,7 @@ Result<TokenCache::Issued> TokenCache::fetch() {
   http::Response& response = *sent;
 
   if (!http::is_success(response.status)) {
-    const std::string code = oauth_error_code(response.body);
+    const std::string code = detail::oauth_error_code(response.body);
     if (response.status == 401 || code == "invalid_client" || code == "unauthorized_client") {
       Error e = permanent_error(
           fmt::format("client credentials refused by the login service ({})", code.empty() ? "HTTP 401" : code));
@@ -133,24 +101,11 @@ Result<TokenCache::Issued> TokenCache::fetch() {
     return e;
   }
 
-  if (response.body.size() > kMaxTokenBody) return permanent_error("OAuth token response is too large");
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  std::string_view access_token;
-  std::int64_t expires_in = 0;
-  if (parser.iterate(detail::padded(response.body)).get(doc) != simdjson::SUCCESS ||
-      doc.find_field_unordered("access_token").get_string().get(access_token) != simdjson::SUCCESS ||
-      doc.find_field_unordered("expires_in").get_int64().get(expires_in) != simdjson::SUCCESS) {
-    return permanent_error("OAuth token response lacks access_token or expires_in");
-  }
-  if (access_token.empty() || access_token.size() > kMaxTokenChars || !is_header_safe(access_token)) {
-    return permanent_error("OAuth token response has an unusable access_token");
-  }
-  if (expires_in <= 0 || expires_in > kMaxExpiresIn) {
-    return permanent_error(fmt::format("OAuth token response has an implausible expires_in ({})", expires_in));
-  }
+  auto grant = detail::parse_token_response(response.body);
+  if (!grant.ok()) return std::move(grant).error();
+  const std::int64_t expires_in = grant->expires_in_s;
   Issued issued;
-  issued.access_token = std::string(access_token);
+  issued.access_token = std::move(grant->access_token);
   issued.lifetime = std::chrono::seconds(expires_in);
   issued.expires_at = asked_at + issued.lifetime;
   log::register_secret(issued.access_token);

@@ -8,6 +8,11 @@
 namespace gb::http {
 namespace {
 
+// Seconds to a window's reset beyond this are nonsense (and would overflow
+// once counted in milliseconds): such a header is ignored, like a bad
+// Retry-After.
+constexpr std::int64_t kMaxResetSeconds = std::int64_t{7} * 24 * 3600;
+
 std::optional<std::int64_t> header_int(const Response& response, std::string_view name) {
   auto value = response.header(name);
   if (!value) return std::nullopt;
@@ -29,7 +34,7 @@ resilience::RateSignal rate_signal(const Response& response) {
     const std::int64_t r = std::max<std::int64_t>(0, *remaining);
     signal.remaining = signal.remaining ? std::min(*signal.remaining, r) : r;
   }
-  if (auto reset = header_int(response, "inin-ratelimit-reset"); reset && *reset >= 0) {
+  if (auto reset = header_int(response, "inin-ratelimit-reset"); reset && *reset >= 0 && *reset <= kMaxResetSeconds) {
     signal.reset = std::chrono::seconds(*reset);
   }
   if (response.status == 429) {

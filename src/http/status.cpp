@@ -57,22 +57,21 @@ std::string clean(std::string_view s) {
 }
 
 // Unordered lookup: fields may come in any order.
-std::string field(simdjson::ondemand::object& obj, const char* key) {
+std::string field(const simdjson::dom::object& obj, const char* key) {
   std::string_view value;
-  if (obj.find_field_unordered(key).get_string().get(value) == simdjson::SUCCESS) return clean(value);
+  if (obj[key].get_string().get(value) == simdjson::SUCCESS) return clean(value);
   return {};
 }
 
 // "code: message" from a Genesys error body, or "error: description" from an
-// OAuth one; empty when the body is not such JSON.
+// OAuth one; empty when the body is not such JSON. The DOM parser checks the
+// whole body before any lookup: on-demand lookups after a syntax error
+// half-way through read through a null pointer in simdjson 3.0.
 std::string api_error_text(std::string_view body) {
   if (body.empty() || body.size() > kMaxErrorBodyParsed) return {};
-  simdjson::ondemand::parser parser;
-  const simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return {};
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return {};
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(body.data(), body.size()).get(obj) != simdjson::SUCCESS) return {};
   std::string code = field(obj, "code");
   std::string message = field(obj, "message");
   if (code.empty() && message.empty()) {

@@ -57,7 +57,8 @@ Result<Url> parse_url(std::string_view text) {
   url.host = lower(url.host);
   get_part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT, port);
   const auto* end = port.data() + port.size();
-  if (auto [p, ec] = std::from_chars(port.data(), end, url.port); ec != std::errc() || p != end) {
+  // Port 0 parses but connects nowhere: refuse it here, with one clear error.
+  if (auto [p, ec] = std::from_chars(port.data(), end, url.port); ec != std::errc() || p != end || url.port <= 0) {
     return invalid_input("URL has a bad port");
   }
   get_part(u.get(), CURLUPART_PATH, 0, url.path);

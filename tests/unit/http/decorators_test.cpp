@@ -47,6 +47,15 @@ TEST(RateSignal, XRateLimitRemainingAndTheLowerWins) {
   EXPECT_FALSE(rate_signal(with(200, {})).remaining);
 }
 
+// Found by fuzz_http_headers (fuzz/corpus/http_headers/retry_after_huge):
+// seconds this large overflowed when counted in milliseconds.
+TEST(RateSignal, AResetBeyondAWeekIsIgnored) {
+  EXPECT_FALSE(rate_signal(with(200, {{"inin-ratelimit-reset", "9223372036854775807"}})).reset);
+  EXPECT_FALSE(rate_signal(with(200, {{"inin-ratelimit-reset", "604801"}})).reset);
+  EXPECT_EQ(rate_signal(with(200, {{"inin-ratelimit-reset", "604800"}})).reset, milliseconds(604'800'000));
+  EXPECT_FALSE(rate_signal(with(200, {{"inin-ratelimit-reset", "-1"}})).reset);
+}
+
 TEST(RateSignal, A429SpendsTheBudgetUntilRetryAfter) {
   auto s = rate_signal(with(429, {{"Retry-After", "4"}}));
   EXPECT_EQ(s.remaining, 0);

@@ -68,6 +68,18 @@ TEST(Classify, NonJsonOrHugeBodiesAreIgnored) {
   EXPECT_EQ(e.message.find('\n'), std::string::npos);
 }
 
+// Found by fuzz_http_headers (fuzz/corpus/http_headers/error_body_bad_json):
+// a field lookup after a syntax error half-way through the body read through
+// a null pointer inside simdjson's on-demand parser.
+TEST(Classify, ErrorBodiesBrokenHalfWayAreIgnored) {
+  EXPECT_EQ(
+      error_from_response(response(404, {}, R"({"message":"Wed, 21 Oct 2015 07s":404,"contextId":"1f2e"})"), "GET x")
+          .message,
+      "GET x");
+  EXPECT_EQ(error_from_response(response(400, {}, R"({"code":"c","message":"m" "x"})"), "GET x").message, "GET x");
+  EXPECT_EQ(error_from_response(response(400, {}, R"({"message":"m","code":"c"} trailing)"), "GET x").message, "GET x");
+}
+
 TEST(RetryAfter, Seconds) {
   EXPECT_EQ(retry_after(response(429, {{"Retry-After", "7"}})), milliseconds(7000));
   EXPECT_EQ(retry_after(response(503, {{"retry-after", " 0 "}})), milliseconds(0));

@@ -26,6 +26,19 @@ TEST(ParseUrl, Rejects) {
   }
 }
 
+// Found by fuzz_url (fuzz/corpus/url/port_zero): port 0 parsed, so an API URL
+// naming it was accepted and every call then failed to connect.
+TEST(ParseUrl, RejectsPortZero) {
+  for (const char* bad : {"HTTPS://AP33:0/", "http://127.0.0.1:0", "http://h:00/x"}) {
+    auto parsed = parse_url(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().kind, ErrorKind::kInvalidInput);
+    EXPECT_EQ(parsed.error().message, "URL has a bad port");
+  }
+  EXPECT_EQ(parse_url("http://h:1/")->port, 1);
+  EXPECT_EQ(parse_url("http://h:65535/")->port, 65535);
+}
+
 TEST(SameOrigin, SchemeHostAndPort) {
   const char* base = "https://api.mypurecloud.com";
   EXPECT_TRUE(same_origin("https://api.mypurecloud.com/api/v2/bulk/jobs/j/results/c", base));
