@@ -98,13 +98,11 @@ bool deliver(Transfer* t, std::string_view bytes) {
   return true;
 }
 
-bool is_gzip(std::string_view encoding) {
-  auto lower_equals = [&](std::string_view name) {
-    return encoding.size() == name.size() &&
-           std::equal(encoding.begin(), encoding.end(), name.begin(),
-                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-  };
-  return lower_equals("gzip") || lower_equals("x-gzip");
+// Content-coding names are case-insensitive (RFC 9110 §8.4.1); `lower` is lower case.
+bool coding_is(std::string_view coding, std::string_view lower) {
+  return coding.size() == lower.size() && std::equal(coding.begin(), coding.end(), lower.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
 // Chooses how this response's body is decoded: gzip only when the server
@@ -113,8 +111,8 @@ bool is_gzip(std::string_view encoding) {
 bool choose_decoding(Transfer* t) {
   t->encoding_known = true;
   const auto encoding = t->response.header("Content-Encoding");
-  if (!encoding || encoding->empty() || *encoding == "identity") return true;
-  if (is_gzip(*encoding)) {
+  if (!encoding || encoding->empty() || coding_is(*encoding, "identity")) return true;
+  if (coding_is(*encoding, "gzip") || coding_is(*encoding, "x-gzip")) {
     t->inflater = std::make_unique<detail::GzipInflater>();
     return true;
   }
