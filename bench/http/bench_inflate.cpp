@@ -22,7 +22,7 @@
 
 namespace {
 
-constexpr std::size_t kPiece = 16 * 1024;  // CURL_MAX_WRITE_SIZE
+constexpr std::size_t kPiece = std::size_t{16} * 1024;  // CURL_MAX_WRITE_SIZE
 constexpr std::size_t kBlock = gb::http::detail::GzipInflater::kBlockBytes;
 
 double cpu_seconds() {
@@ -127,7 +127,7 @@ void report(const char* name, const std::string& body, int runs) {
   const double zlib = measure(packed, body.size(), runs, zlib_inflate);
   const double isal = measure(packed, body.size(), runs, isal_inflate);
   fmt::print("  {:<34} {:>6.1f} MB -> {:>5.1f} MB gzip  zlib {:>7.0f} MB/s  ISA-L {:>7.0f} MB/s  ({:.2f}x)\n", name,
-             body.size() / 1e6, packed.size() / 1e6, zlib, isal, isal / zlib);
+             static_cast<double>(body.size()) / 1e6, static_cast<double>(packed.size()) / 1e6, zlib, isal, isal / zlib);
 }
 
 }  // namespace
@@ -144,9 +144,14 @@ int main(int argc, char** argv) {
       "bench_inflate: decoded MB per CPU-second (one thread, 16 KiB pieces), "
       "median of {} runs\n",
       runs);
-  report("conversations (natural records)", render(gb::simulator::JobKind::kConversations, "", 0, target), runs);
-  // bench_pipeline's bulk chunks: records padded to the conversations' mean size.
-  report("bulk:interactions, 3.5 KB records", render(gb::simulator::JobKind::kBulk, "interactions", 3517, target),
-         runs);
+  try {
+    report("conversations (natural records)", render(gb::simulator::JobKind::kConversations, "", 0, target), runs);
+    // bench_pipeline's bulk chunks: records padded to the conversations' mean size.
+    report("bulk:interactions, 3.5 KB records", render(gb::simulator::JobKind::kBulk, "interactions", 3517, target),
+           runs);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_inflate: {}\n", e.what());
+    return 1;
+  }
   return 0;
 }

@@ -97,7 +97,9 @@ TEST(GzipInflater, DecodesOneByteAtATimeAndAtTheWrapperEdges) {
 
 TEST(GzipInflater, MultiMemberBodyIsTheConcatenationAtEverySplit) {
   const std::string a = sample(1000), b = "second member", c = sample(5000);
-  const std::string encoded = gzip(a) + gzip(b, 1) + gzip(c, 9);
+  std::string encoded = gzip(a);
+  encoded += gzip(b, 1);
+  encoded += gzip(c, 9);
   for (std::size_t cut = 0; cut <= encoded.size(); ++cut) {
     auto d = decode(encoded, {cut});
     ASSERT_TRUE(d.status.ok()) << "cut at " << cut << ": " << d.status.error().describe();
