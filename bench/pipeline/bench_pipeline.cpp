@@ -270,6 +270,7 @@ int main(int argc, char** argv) {
   const std::string bulk_job = (*bulk_server)->jobs()[0].job_id;
   const auto bulk_params = *(*bulk_server)->data_params(bulk_job);
   (void)export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, false);  // warm the simulator's cache
+  (void)export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, true);   // and its stored gzip chunks
   std::vector<Run> bulk, bulk_gzip, bulk_raw;
   for (int i = 0; i < runs; ++i) {
     bulk.push_back(export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, false));
@@ -285,8 +286,11 @@ int main(int argc, char** argv) {
       "  bulk chunks, {} downloads at once, identity: {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw "
       "(target >= 85%); store busy {:.0f}% of the run\n",
       g_concurrency, b.records_per_s, b.mb_per_s, 100.0 * b.records_per_s / br.records_per_s, b.store_busy_percent);
-  fmt::print("  bulk chunks, {} downloads at once, gzip    : {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw\n",
-             g_concurrency, bg.records_per_s, bg.mb_per_s, 100.0 * bg.records_per_s / br.records_per_s);
+  fmt::print(
+      "  bulk chunks, {} downloads at once, gzip    : {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw, {:.1f}% of "
+      "identity (target >= 90%)\n",
+      g_concurrency, bg.records_per_s, bg.mb_per_s, 100.0 * bg.records_per_s / br.records_per_s,
+      100.0 * bg.records_per_s / b.records_per_s);
   fmt::print("  raw SQLite INSERT of the same rows         : {:>8.0f} records/s {:>7.1f} MB/s\n", br.records_per_s,
              br.mb_per_s);
   fmt::print("  conversations, cursor pages, identity      : {:>8.0f} records/s {:>7.1f} MB/s  {:>5.1f}% of raw\n",

@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
 
   std::vector<double> plain, gzip, raw, small;
   for (int i = 0; i < runs; ++i) plain.push_back(download(chunk_url, token, false, nullptr));
+  download(chunk_url, token, true, nullptr);  // compresses the chunk once and stores it
   for (int i = 0; i < std::min(runs, 3); ++i) gzip.push_back(download(chunk_url, token, true, nullptr));
   for (int i = 0; i < runs; ++i) raw.push_back(raw_loopback(bytes));
   small_requests(small_url, token, connections, std::max(1, requests / 10));  // warm-up
@@ -210,7 +211,8 @@ int main(int argc, char** argv) {
   const double raw_mbs = median(raw);
   fmt::print("chunk, plain:      {:8.0f} MB/s median  (raw loopback socket: {:.0f} MB/s, ratio {:.2f})\n",
              median(plain), raw_mbs, raw_mbs > 0 ? median(plain) / raw_mbs : 0.0);
-  fmt::print("chunk, gzip:       {:8.0f} MB/s median of uncompressed bytes (zlib level 1, streamed)\n", median(gzip));
+  fmt::print("chunk, gzip:       {:8.0f} MB/s median of uncompressed bytes (stored gzip, curl's zlib inflate)\n",
+             median(gzip));
   fmt::print("small requests:    {:8.0f} requests/s median (GET bulk job status, keep-alive)\n", median(small));
   curl_global_cleanup();
   return 0;

@@ -3,10 +3,15 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "http/detail/curl_handles.hpp"
+#include "http/detail/gzip_inflater.hpp"
 #include "http/status.hpp"
 
 namespace gb::http {
@@ -25,6 +30,11 @@ struct Transfer {
   bool headers_too_large = false;
   bool body_too_large = false;
   bool sink_aborted = false;
+  // Content-Encoding: gzip is decoded here, not by curl (ADR 0007); decided
+  // at the first body byte of each response.
+  bool encoding_known = false;
+  std::unique_ptr<detail::GzipInflater> inflater;
+  std::optional<Error> decode_error;
 };
 
 std::string_view trim(std::string_view s) {
@@ -43,6 +53,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     t->response.headers.clear();
     t->header_bytes = 0;
+    t->encoding_known = false;
+    t->inflater.reset();
     const auto space = line.find(' ');
     int status = 0;
     if (space != std::string_view::npos && line.size() >= space + 4) {
@@ -62,10 +74,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-size_t on_body(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t n = size * count;
-  const std::string_view bytes(data, n);
+// Takes decoded body bytes: to the sink (a 2xx with one) or the buffer,
+// both capped on decoded size so a decompression bomb stops at the cap.
+bool deliver(Transfer* t, std::string_view bytes) {
+  const size_t n = bytes.size();
   t->response.body_bytes += n;
   if (t->sink != nullptr && is_success(t->response.status)) {
     if (t->response.body_bytes > t->settings->max_streamed_body_bytes) {
@@ -74,16 +86,52 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     }
     if (!(*t->sink)(bytes)) {
       t->sink_aborted = true;
-      return 0;
+      return false;
     }
-    return n;
+    return true;
   }
   if (t->response.body_bytes > t->settings->max_buffered_body_bytes) {
     t->body_too_large = true;
-    return 0;
+    return false;
   }
   t->response.body.append(bytes);
-  return n;
+  return true;
+}
+
+// Content-coding names are case-insensitive (RFC 9110 §8.4.1); `lower` is lower case.
+bool coding_is(std::string_view coding, std::string_view lower) {
+  return coding.size() == lower.size() && std::equal(coding.begin(), coding.end(), lower.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// Chooses how this response's body is decoded: gzip only when the server
+// said so; no Content-Encoding (or identity) passes through; anything else
+// was not asked for and cannot be read.
+bool choose_decoding(Transfer* t) {
+  t->encoding_known = true;
+  const auto encoding = t->response.header("Content-Encoding");
+  if (!encoding || encoding->empty() || coding_is(*encoding, "identity")) return true;
+  if (coding_is(*encoding, "gzip") || coding_is(*encoding, "x-gzip")) {
+    t->inflater = std::make_unique<detail::GzipInflater>();
+    return true;
+  }
+  t->decode_error = permanent_error(fmt::format("unsupported Content-Encoding '{}'", encoding->substr(0, 64)));
+  return false;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  if (!t->encoding_known && !choose_decoding(t)) return 0;
+  if (!t->inflater) return deliver(t, std::string_view(data, n)) ? n : 0;
+  auto status =
+      t->inflater->write(std::string_view(data, n), [t](std::string_view block) { return deliver(t, block); });
+  if (!status.ok()) {
+    t->decode_error = status.error();
+    return 0;
+  }
+  return t->body_too_large || t->sink_aborted ? 0 : n;
 }
 
 bool has_line_break(std::string_view s) {
@@ -185,6 +233,9 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
     line += value;
     if (!append(headers, line.c_str())) return internal_error(what + ": out of memory");
   }
+  if (settings_.compression && !find_header(request.headers, "Accept-Encoding")) {
+    if (!append(headers, "Accept-Encoding: gzip")) return internal_error(what + ": out of memory");
+  }
   // No "Expect: 100-continue" round trip for bodies.
   if (!append(headers, "Expect:")) return internal_error(what + ": out of memory");
 
@@ -204,8 +255,9 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
   set(h, CURLOPT_SSL_VERIFYPEER, 1L);
   set(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!settings_.ca_file.empty()) set(h, CURLOPT_CAINFO, settings_.ca_file.c_str());
-  // "": every encoding curl can decode (gzip, deflate, ...); none: no header, identity bodies.
-  if (settings_.compression) set(h, CURLOPT_ACCEPT_ENCODING, "");
+  // We ask for gzip ourselves and inflate with ISA-L in on_body (ADR 0007);
+  // curl passes the bytes through as they came. No compression: no header.
+  set(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   set(h, CURLOPT_USERAGENT, settings_.user_agent.c_str());
   set(h, CURLOPT_TCP_KEEPALIVE, 1L);
   set(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
@@ -249,6 +301,9 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
       error = permanent_error(what + ": response headers too large");
     } else if (transfer.sink_aborted) {
       error = permanent_error(what + ": download aborted by the receiver");
+    } else if (transfer.decode_error) {
+      error = std::move(*transfer.decode_error);
+      error.message = fmt::format("{}: {} after {} body bytes", what, error.message, response.body_bytes);
     } else {
       error = detail::error_from_curl(code, curl_detail, what);
       if (code == CURLE_PARTIAL_FILE || (response.status != 0 && error.transient())) {
@@ -258,6 +313,15 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
     error.http_status = response.status;
     error.correlation_id = response.correlation_id;
     return error;
+  }
+  if (transfer.inflater) {
+    if (auto done = transfer.inflater->finish(); !done.ok()) {
+      Error error = done.error();
+      error.message = fmt::format("{}: {} after {} body bytes", what, error.message, response.body_bytes);
+      error.http_status = response.status;
+      error.correlation_id = response.correlation_id;
+      return error;
+    }
   }
   if (sink != nullptr && is_success(response.status)) response.body.clear();
   return std::move(response);

@@ -30,8 +30,10 @@ struct CurlSettings {
   // turned off: there is deliberately no setting for it.
   std::string ca_file;
   std::size_t max_idle_handles = 16;  // easy handles (and their connections) kept for reuse
-  // Ask for gzip/deflate bodies. Over loopback or a fast LAN compression
-  // costs more CPU on both ends than it saves (docs/performance.md).
+  // Ask for gzip bodies (Accept-Encoding: gzip), inflated by ISA-L as they
+  // stream in (ADR 0007). Over loopback or a fast LAN compression costs more
+  // CPU than it saves (docs/performance.md). A gzip body is decoded whenever
+  // the server labels it so; size caps count decoded bytes.
   bool compression = true;
 };
 

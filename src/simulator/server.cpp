@@ -1,7 +1,8 @@
 // The wire side of the simulator: libmicrohttpd (ADR 0002) in front of
 // detail::Api. It collects a bounded request, asks Api for a Reply and turns
-// it into a response: zero-copy from a shared body, streamed gzip, or a body
-// cut short (truncation, or a TCP reset via SO_LINGER {1, 0}).
+// it into a response: zero-copy from a shared body (or its stored gzip
+// encoding), streamed gzip, or a body cut short (truncation, or a TCP reset
+// via SO_LINGER {1, 0}).
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <microhttpd.h>
@@ -35,7 +36,7 @@ struct BodyReader {
   detail::Body body;
   std::unique_ptr<detail::GzipStream> gzip;
   detail::BodyFault fault = detail::BodyFault::kNone;
-  std::size_t cut = 0;  // with a fault: input bytes served before failing
+  std::size_t cut = 0;  // with a fault: body bytes served before failing
   int fd = -1;
 };
 
@@ -51,8 +52,7 @@ ssize_t fail_body(BodyReader& r) {
 ssize_t read_body(void* cls, std::uint64_t pos, char* buf, std::size_t max) {
   auto& r = *static_cast<BodyReader*>(cls);
   const bool faulty = r.fault != detail::BodyFault::kNone;
-  if (r.gzip) {
-    if (faulty && r.gzip->input_consumed() >= r.cut) return fail_body(r);
+  if (r.gzip) {  // never faulty: a faulty gzip body is sent whole and cut
     const long n = r.gzip->read(buf, max);
     if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
     if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
@@ -172,47 +172,45 @@ struct Server::Impl {
     MHD_Response* response = nullptr;
     const bool has_body = reply.body && !reply.body->empty();
     const bool faulty = reply.body_fault != detail::BodyFault::kNone;
+    // What goes on the wire: the body itself, its stored gzip encoding (a
+    // cached chunk, served as a CDN serves it), or a gzip stream made as it
+    // is sent (small API answers, pages).
+    detail::Body wire = reply.body;
+    bool stream_gzip = false;
+    if (has_body && gzip) {
+      if (reply.gzip_body) {
+        wire = reply.gzip_body();
+      } else if (faulty) {
+        // libmicrohttpd 0.9.75 does not close a chunked response whose reader
+        // fails (the client just stalls), so a faulty gzip body is compressed
+        // whole first and cut like a plain one, with its size declared.
+        wire = detail::make_body(detail::gzip_whole(reply.body, 1));
+      } else {
+        stream_gzip = true;
+      }
+      if (!wire || wire->empty()) return MHD_NO;  // zlib failed: out of memory
+    }
     if (!has_body) {
       response = MHD_create_response_from_buffer(0, nullptr, MHD_RESPMEM_PERSISTENT);
-    } else if (gzip && faulty) {
-      // libmicrohttpd 0.9.75 does not close a chunked response whose reader
-      // fails (the client just stalls), so a faulty gzip body is compressed
-      // whole first and cut like a plain one, with its size declared.
-      detail::GzipStream stream(reply.body);
-      std::string packed;
-      std::vector<char> block(kReaderBlock);
-      long n = 0;
-      while ((n = stream.read(block.data(), block.size())) > 0)
-        packed.append(block.data(), static_cast<std::size_t>(n));
-      if (n < 0) return MHD_NO;
+    } else if (stream_gzip || faulty) {
       auto reader = std::make_unique<BodyReader>();
-      reader->body = detail::make_body(std::move(packed));
+      reader->body = wire;
       reader->fault = reply.body_fault;
-      reader->cut = reader->body->size() / 2;
-      const auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-      reader->fd = info ? info->connect_fd : -1;
-      response =
-          MHD_create_response_from_callback(reader->body->size(), kReaderBlock, &read_body, reader.get(), &free_reader);
-      if (response) static_cast<void>(reader.release());  // the response owns it now
-    } else if (gzip || faulty) {
-      auto reader = std::make_unique<BodyReader>();
-      reader->body = reply.body;
-      reader->fault = reply.body_fault;
-      reader->cut = reply.body->size() / 2;
+      reader->cut = wire->size() / 2;
       if (faulty) {
         const auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         reader->fd = info ? info->connect_fd : -1;
       }
-      if (gzip) reader->gzip = std::make_unique<detail::GzipStream>(reply.body);
-      const std::uint64_t size = gzip ? MHD_SIZE_UNKNOWN : reply.body->size();
+      if (stream_gzip) reader->gzip = std::make_unique<detail::GzipStream>(reply.body);
+      const std::uint64_t size = stream_gzip ? MHD_SIZE_UNKNOWN : wire->size();
       response = MHD_create_response_from_callback(size, kReaderBlock, &read_body, reader.get(), &free_reader);
       if (response) static_cast<void>(reader.release());  // the response owns it now
     } else {
       // Zero-copy: the response holds a reference to the shared body until it is sent.
       // MHD takes a non-const pointer but only reads a response buffer.
-      auto* holder = new detail::Body(reply.body);
-      response = MHD_create_response_from_buffer_with_free_callback_cls(
-          reply.body->size(), const_cast<char*>(reply.body->data()), &free_body, holder);
+      auto* holder = new detail::Body(wire);
+      response = MHD_create_response_from_buffer_with_free_callback_cls(wire->size(), const_cast<char*>(wire->data()),
+                                                                        &free_body, holder);
       if (!response) delete holder;
     }
     if (!response) return MHD_NO;

@@ -724,6 +724,9 @@ Reply Api::bulk_chunk(const std::string& id, const std::string& chunk_id) {
     return error(400, "bad.request", "Chunks are available only when completed; the job is " + state);
   Reply r;
   r.body = chunk_body(*job, chunk);
+  r.gzip_body = [this, key = job->data.job_id + "/" + std::to_string(chunk), body = r.body] {
+    return cache_.gzip(key, body);
+  };
   if (faults_.fire(FaultKind::kResetMidBody)) {
     r.body_fault = BodyFault::kReset;
   } else if (faults_.fire(FaultKind::kTruncatedBody)) {

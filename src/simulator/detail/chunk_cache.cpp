@@ -1,5 +1,7 @@
 #include "simulator/detail/chunk_cache.hpp"
 
+#include "simulator/detail/gzip_stream.hpp"
+
 namespace gb::simulator::detail {
 
 Body ChunkCache::get(const std::string& key, const std::function<std::string()>& render) {
@@ -31,6 +33,11 @@ Body ChunkCache::get(const std::string& key, const std::function<std::string()>&
     evict_locked();
   }
   return body;
+}
+
+Body ChunkCache::gzip(const std::string& key, const Body& identity) {
+  constexpr int kLevel = 6;
+  return get(key + " gzip", [&identity] { return gzip_whole(identity, kLevel); });
 }
 
 void ChunkCache::evict_locked() {

@@ -1,8 +1,9 @@
 #pragma once
 // A bounded cache of rendered chunk bodies, so a 100 MB chunk is generated
-// once and then served at memory speed. Bodies are shared (a body being sent
-// stays alive after eviction). Concurrent requests for the same key render it
-// once. Thread-safe.
+// once and then served at memory speed; and of their gzip encodings, so a
+// gzip chunk is compressed once and served as stored, as a CDN serves it.
+// Bodies are shared (a body being sent stays alive after eviction).
+// Concurrent requests for the same key render it once. Thread-safe.
 #include <cstddef>
 #include <functional>
 #include <future>
@@ -22,6 +23,9 @@ class ChunkCache {
 
   // The cached body for key, or render()'s result (cached if it fits).
   Body get(const std::string& key, const std::function<std::string()>& render);
+  // The gzip encoding (zlib level 6, a CDN's usual) of `identity`, the body
+  // cached under key: compressed on first use, then cached beside it.
+  Body gzip(const std::string& key, const Body& identity);
   std::size_t bytes() const;
 
  private:

@@ -16,10 +16,6 @@ GzipStream::~GzipStream() {
   if (ok_) deflateEnd(&zs_);
 }
 
-std::size_t GzipStream::remaining_input() const {
-  return body_->size() - offset_ + zs_.avail_in;
-}
-
 long GzipStream::read(char* out, std::size_t max) {
   if (!ok_) return -1;
   if (finished_) return 0;
@@ -43,6 +39,22 @@ long GzipStream::read(char* out, std::size_t max) {
     if (rc == Z_BUF_ERROR && zs_.avail_in == 0 && offset_ >= body_->size() && flush != Z_FINISH) break;
   }
   return static_cast<long>(max - zs_.avail_out);
+}
+
+std::string gzip_whole(std::shared_ptr<const std::string> body, int level) {
+  GzipStream stream(std::move(body), level);
+  std::string packed;
+  constexpr std::size_t kBlock = std::size_t{256} * 1024;
+  long n = 0;
+  do {
+    const std::size_t at = packed.size();
+    packed.resize(at + kBlock);
+    n = stream.read(packed.data() + at, kBlock);
+    packed.resize(at + static_cast<std::size_t>(std::max(n, 0L)));
+  } while (n > 0);
+  if (n < 0) packed.clear();
+  packed.shrink_to_fit();
+  return packed;
 }
 
 }  // namespace gb::simulator::detail

@@ -22,15 +22,17 @@ class GzipStream {
   // Writes up to `max` compressed bytes into out. Returns bytes written,
   // 0 when the stream has ended, -1 on a zlib error.
   long read(char* out, std::size_t max);
-  std::size_t input_consumed() const { return body_->size() - remaining_input(); }
 
  private:
-  std::size_t remaining_input() const;
   std::shared_ptr<const std::string> body_;
   z_stream zs_{};
   std::size_t offset_ = 0;
   bool finished_ = false;
   bool ok_ = false;
 };
+
+// The whole gzip encoding of body at once (for a body stored compressed, as a
+// CDN stores it). Empty only when zlib fails (out of memory).
+std::string gzip_whole(std::shared_ptr<const std::string> body, int level);
 
 }  // namespace gb::simulator::detail

@@ -2,6 +2,7 @@
 // The simulator's view of one HTTP exchange, independent of libmicrohttpd:
 // the routes turn an HttpRequest into a Reply; server.cpp does the wire.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,9 @@ struct Reply {
   std::shared_ptr<const std::string> body;  // nullptr = empty body
   std::string route;                        // stats key, e.g. "GET /api/v2/bulk/jobs/{jobId}"
   BodyFault body_fault = BodyFault::kNone;
+  // When set: the body's gzip encoding, stored (cached chunks), asked for
+  // only when the client accepts gzip. Unset: compressed as it is sent.
+  std::function<std::shared_ptr<const std::string>()> gzip_body;
   std::chrono::milliseconds delay{0};  // slow-response fault: wait before answering
 };
 

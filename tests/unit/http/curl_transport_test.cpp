@@ -134,6 +134,87 @@ TEST_F(CurlTransportTest, GzipIsDecoded) {
   EXPECT_EQ(r->body_bytes, 500'000u);
 }
 
+TEST_F(CurlTransportTest, AsksForGzipOnlyWhenCompressionIsOn) {
+  CurlTransport on;
+  EXPECT_EQ(on.send(get(url("/accept-encoding")))->body, "gzip");
+  CurlSettings s;
+  s.compression = false;
+  CurlTransport off(s);
+  EXPECT_EQ(off.send(get(url("/accept-encoding")))->body, "-");
+  // A gzip body is decoded whenever the server labels it so, asked for or not.
+  auto r = off.send(get(url("/gzip?n=1000")));
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->body, pattern_bytes(1000));
+}
+
+TEST_F(CurlTransportTest, GzipIsInflatedAsItStreamsAndMultiMemberBodiesAreWhole) {
+  CurlTransport t;
+  std::string got;
+  const BodySink sink = [&](std::string_view b) {
+    got.append(b);
+    return true;
+  };
+  auto r = t.send(get(url("/gzip?n=700000&members=3")), &sink);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(got, pattern_bytes(700'000) + pattern_bytes(700'000) + pattern_bytes(700'000));
+  EXPECT_EQ(r->body_bytes, 2'100'000u);
+  EXPECT_TRUE(r->body.empty());
+}
+
+TEST_F(CurlTransportTest, IdentityBodiesPassThroughUntouched) {
+  CurlTransport t;
+  // Bytes that look like gzip but are not labelled so are not decoded.
+  auto r = t.send(get(url("/gzip?n=1000&encoding=identity")));
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(static_cast<unsigned char>(r->body.at(0)), 0x1f);
+  auto plain = t.send(get(url("/bytes?n=5000")));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->body, pattern_bytes(5000));
+}
+
+TEST_F(CurlTransportTest, CorruptOrTruncatedGzipIsTransientLikeATruncatedBody) {
+  CurlTransport t;
+  const BodySink sink = [](std::string_view) { return true; };
+  auto corrupt = t.send(get(url("/gzip?n=300000&corrupt=1")), &sink);
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.error().kind, ErrorKind::kTransient) << corrupt.error().describe();
+  EXPECT_NE(corrupt.error().message.find("corrupt gzip stream"), std::string::npos) << corrupt.error().message;
+  EXPECT_EQ(corrupt.error().http_status, 200);
+  // A whole HTTP response whose gzip stream stops short: never a short 200.
+  auto cut = t.send(get(url("/gzip?n=300000&cut=200")), &sink);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().kind, ErrorKind::kTransient) << cut.error().describe();
+  EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
+  auto buffered = t.send(get(url("/gzip?n=300000&cut=200")));
+  ASSERT_FALSE(buffered.ok());
+  EXPECT_EQ(buffered.error().kind, ErrorKind::kTransient);
+  EXPECT_TRUE(t.send(get(url("/gzip?n=300000")), &sink).ok());
+}
+
+TEST_F(CurlTransportTest, AnEncodingNotAskedForIsPermanent) {
+  CurlTransport t;
+  auto r = t.send(get(url("/gzip?n=1000&encoding=br")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kPermanent);
+  EXPECT_NE(r.error().message.find("unsupported Content-Encoding 'br'"), std::string::npos) << r.error().message;
+}
+
+TEST_F(CurlTransportTest, AStreamedGzipBombStopsAtTheDecodedCap) {
+  CurlSettings s;
+  s.max_streamed_body_bytes = 1'000'000;
+  CurlTransport t(s);
+  std::size_t got = 0;
+  const BodySink sink = [&](std::string_view b) {
+    got += b.size();
+    return true;
+  };
+  auto r = t.send(get(url("/gzip?n=20000000")), &sink);  // about 20 MB decoded from a few hundred KB
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kPermanent);
+  EXPECT_NE(r.error().message.find("response too large"), std::string::npos) << r.error().message;
+  EXPECT_LE(got, 1'000'000u);
+}
+
 TEST_F(CurlTransportTest, BufferedSizeCapIsPermanent) {
   CurlSettings s;
   s.max_buffered_body_bytes = 10'000;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -113,7 +114,17 @@ MHD_Result handle(void* cls, MHD_Connection* c, const char* url, const char* met
   }
   if (path == "/bytes") return queue(c, 200, pattern_bytes(query_number(c, "n", 0)));
   if (path == "/gzip") {
-    return queue(c, 200, gzip(pattern_bytes(query_number(c, "n", 0))), {{"Content-Encoding", "gzip"}});
+    const std::string member = gzip(pattern_bytes(query_number(c, "n", 0)));
+    std::string encoded;
+    for (std::size_t m = query_number(c, "members", 1); m > 0; --m) encoded += member;
+    encoded.resize(std::min(encoded.size(), query_number(c, "cut", encoded.size())));
+    if (query_number(c, "corrupt", 0) != 0) encoded[encoded.size() / 2] ^= 0x55;
+    const char* label = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "encoding");
+    return queue(c, 200, encoded, {{"Content-Encoding", label != nullptr ? label : "gzip"}});
+  }
+  if (path == "/accept-encoding") {
+    const char* v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+    return queue(c, 200, v != nullptr ? v : "-");
   }
   if (path == "/truncated" || path == "/reset") {
     const std::size_t n = query_number(c, "n", 1000);

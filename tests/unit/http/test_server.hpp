@@ -8,7 +8,12 @@
 //   /ok                       200 "hello", ININ-Correlation-Id: corr-123, rate headers
 //   /status?code=N[&retry=S]  N with a Genesys error body (code "test.code", message "went wrong")
 //   /bytes?n=N                200, N bytes of a repeating pattern (pattern_bytes(N))
-//   /gzip?n=N                 200, pattern_bytes(N) gzip-encoded (Content-Encoding: gzip)
+//   /gzip?n=N                 200, pattern_bytes(N) gzip-encoded (Content-Encoding: gzip);
+//        [&members=M]         M gzip members of it, concatenated
+//        [&cut=K]             only the first K bytes of the encoding (a whole HTTP response)
+//        [&corrupt=1]         one byte in the middle of the encoding flipped
+//        [&encoding=E]        labelled Content-Encoding: E instead
+//   /accept-encoding          200, the request's Accept-Encoding header, or "-"
 //   /truncated?n=N            200, Content-Length N, only N/2 bytes sent, then the connection closes
 //   /reset?n=N                200, chunked, about N/2 bytes, then a TCP RST
 //   /slow?ms=M                200 "late" after sleeping M ms
