@@ -177,7 +177,7 @@ void ProgressPrinter::write_above(std::string_view line) {
   std::string text = erase_locked();
   drawn_ = 0;
   text.append(line);
-  text += '\n';
+  text += "\x1b[K\n";
   std::fwrite(text.data(), 1, text.size(), out_);
   draw_locked();
 }
@@ -249,8 +249,11 @@ void ProgressPrinter::changed_locked(std::size_t index, bool force) {
 }
 
 std::string ProgressPrinter::erase_locked() const {
-  // Back to the first live line, then clear to the end of the screen.
-  return drawn_ == 0 ? std::string() : fmt::format("\r\x1b[{}A\x1b[J", drawn_);
+  // Back to the start of the first live line. What follows rewrites at least
+  // as many rows as were live (lines never go away), each ending with "clear
+  // to the end of the row". Not "clear the screen": tmux and others would
+  // push a screen cleared from its top into the scrollback at every redraw.
+  return drawn_ == 0 ? std::string() : fmt::format("\r\x1b[{}A", drawn_);
 }
 
 void ProgressPrinter::draw_locked() {
@@ -262,13 +265,13 @@ void ProgressPrinter::draw_locked() {
   // Finished lines above every running one are drawn for the last time.
   while (settled_ < jobs_.size() && jobs_[settled_]->finished) {
     text += render_locked(settled_++, width);
-    text += '\n';
+    text += "\x1b[K\n";
   }
   drawn_ = 0;
   for (std::size_t i = settled_; i < jobs_.size(); ++i) {
     if (!jobs_[i]->started) continue;
     text += render_locked(i, width);
-    text += '\n';
+    text += "\x1b[K\n";
     ++drawn_;
   }
   std::fwrite(text.data(), 1, text.size(), out_);

@@ -50,7 +50,8 @@ enum class ProgressStyle {
 
 // Writes to `out` (normally stderr). In kBar style every job has one line,
 // at most (terminal width - 1) columns, so nothing wraps; the lines of jobs
-// still running are redrawn in place (cursor up, clear) at most every 100 ms
+// still running are redrawn in place (cursor up, rewrite each row and clear
+// the rest of it) at most every 100 ms
 // and on every change of state, and a finished job's line stays where it is.
 // While kBar lines are on screen, log lines are written above them (see
 // log::set_line_writer). In kLines style a job prints a line when it starts,
