@@ -5,7 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -44,19 +43,20 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-// A tmux server of its own (private socket), killed at the end.
+// A tmux server of its own, on a private socket in `dir` (gone with it),
+// killed at the end.
 class Tmux {
  public:
-  Tmux() : socket_(fmt::format("gb-progress-test-{}", ::getpid())) {}
-  ~Tmux() { (void)shell(fmt::format("tmux -L {} kill-server 2>/dev/null", socket_)); }
+  explicit Tmux(const std::filesystem::path& dir) : socket_((dir / "tmux.sock").string()) {}
+  ~Tmux() { (void)shell(fmt::format("tmux -S {} kill-server 2>/dev/null", socket_)); }
   bool start(int columns, int rows, const std::string& command) {
     return shell(
-               fmt::format("tmux -L {} -f /dev/null new-session -d -x {} -y {} '{}'", socket_, columns, rows, command))
+               fmt::format("tmux -S {} -f /dev/null new-session -d -x {} -y {} '{}'", socket_, columns, rows, command))
         .has_value();
   }
   // The pane with its history; `join` joins lines the terminal wrapped.
   std::string capture(bool join) {
-    return shell(fmt::format("tmux -L {} capture-pane -p {} -S - -E -", socket_, join ? "-J" : "")).value_or("");
+    return shell(fmt::format("tmux -S {} capture-pane -p {} -S - -E -", socket_, join ? "-J" : "")).value_or("");
   }
 
  private:
@@ -73,7 +73,7 @@ bool starts_with_job_type(const std::string& row) {
 TEST(ProgressE2eTest, DemoInTmuxAt80ColumnsShowsOneLinePerJobAndNoWrappedFragments) {
   ASSERT_TRUE(shell("command -v tmux >/dev/null").has_value()) << "tmux is needed (scripts/setup installs it)";
   TempDir dir;
-  Tmux tmux;
+  Tmux tmux(dir.path());
   // The demo's own text goes to a file: the progress lines start at the top
   // of the screen, where a redraw that cleared the screen would also push
   // every earlier frame into the scrollback (captured below with -S -).
