@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
@@ -49,8 +50,8 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
   if (!server.ok()) return std::move(server).error();
   const std::string base = (*server)->base_url();
   fmt::print(out,
-             "genesys-bulk demo: simulator on {} with faults on (429s, 503s, a reset, a truncated body, "
-             "malformed and odd records)\n",
+             "genesys-bulk demo: simulator on {}\n"
+             "faults on: 429s, 503s, a reset, a truncated body, malformed and odd records\n",
              base);
 
   config::Settings settings;
@@ -79,13 +80,17 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
   jobs.push_back({"conversations", ""});
 
   bool all_exact = true;
+  bool interrupted = false;
   std::vector<std::string> lines;
+  // One printer for every job: one line each, job ids shortened against each other.
+  pipeline::ProgressPrinter printer(stderr, pipeline::progress_style_for(stderr), system_clock());
+  std::optional<pipeline::ProgressTicker> ticker;
+  if (options.progress) ticker.emplace(printer, std::chrono::milliseconds(250));
   for (const auto& job : jobs) {
     auto type = api::ExportType::parse(job.type);
     if (!type.ok()) return std::move(type).error();
     pipeline::NullProgress quiet;
-    pipeline::ProgressPrinter printer(stderr, pipeline::progress_style_for(stderr), system_clock());
-    pipeline::ProgressObserver& progress = options.progress ? static_cast<pipeline::ProgressObserver&>(printer) : quiet;
+    pipeline::ProgressObserver& progress = options.progress ? printer.new_job() : quiet;
     pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink, system_clock(),
                                              system_sleeper(), progress);
     pipeline::ExportRequest request;
@@ -96,6 +101,11 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
       request.job_id = job.job_id;
     }
     auto outcome = export_pipeline.run(request);
+    if (!outcome.ok() && outcome.error().kind == ErrorKind::kInterrupted) {
+      lines.push_back(fmt::format("  {:<18} interrupted", job.type));
+      interrupted = true;
+      break;
+    }
     if (!outcome.ok()) {
       lines.push_back(fmt::format("  {:<18} export failed: {}", job.type, outcome.error().describe()));
       all_exact = false;
@@ -108,11 +118,14 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
     lines.push_back(fmt::format("  {:<18} job {}: {} {}; {}", job.type, outcome->job_id, outcome->chunks_total,
                                 type->paged() ? "pages" : "chunks", check.summary()));
   }
+  ticker.reset();
   fmt::print(out, "\nsummary ({}):\n", options.db_path);
   for (const auto& line : lines) fmt::print(out, "{}\n", line);
   fmt::print(out, "\ntry:\n  sqlite3 {} \"SELECT job_id, COUNT(*) FROM records GROUP BY job_id;\"\n", options.db_path);
   fmt::print(out, "  sqlite3 {} \"SELECT chunk_id, reason FROM quarantine;\"\n", options.db_path);
   fmt::print(out, "  ./build/genesys-bulk status --sink {}\n", sink_url);
+  if (interrupted)
+    return interrupted_error("the demo stopped before every job had landed (it starts afresh when run again)");
   if (!all_exact) return internal_error("demo: some records did not land as expected (see the summary)");
   return ok_status();
 }

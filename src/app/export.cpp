@@ -16,6 +16,7 @@ namespace gb::app {
 namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1 << 20;
+constexpr auto kProgressTick = std::chrono::milliseconds(250);  // a waiting job's clock moves on screen
 
 Result<std::string> read_query_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -103,7 +104,8 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
 
   pipeline::NullProgress quiet;
   pipeline::ProgressPrinter printer(stderr, pipeline::progress_style_for(stderr), system_clock());
-  pipeline::ProgressObserver& progress = options.progress ? static_cast<pipeline::ProgressObserver&>(printer) : quiet;
+  pipeline::ProgressObserver& progress = options.progress ? printer.new_job() : quiet;
+  pipeline::ProgressTicker ticker(printer, kProgressTick);
   pipeline::PipelineSettings ps = pipeline_settings(settings);
   ps.spill_dir = options.spill_dir;
   pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), **sink, system_clock(), system_sleeper(), progress);

@@ -1,11 +1,12 @@
 #include "base/clock.hpp"
 
-#include <thread>
+#include "base/stop.hpp"
 
 namespace gb {
 
 void SystemSleeper::sleep_for(Duration d) {
-  if (d > Duration::zero()) std::this_thread::sleep_for(d);
+  // Ends early when the process is asked to stop, as the contract allows.
+  if (d > Duration::zero()) process_stop().wait_for(d);
 }
 
 SystemClock& system_clock() {

@@ -18,6 +18,8 @@ struct State {
   Format format = Format::kText;
   std::vector<std::string> secrets;
   std::shared_ptr<spdlog::logger> logger;
+  std::mutex writer_mutex;  // held while a line is written: set_line_writer waits for it
+  std::function<void(std::string_view)> writer;
 };
 
 State& state() {
@@ -72,6 +74,12 @@ void init(Format format, Level level) {
   std::lock_guard lock(s.mutex);
   s.format = format;
   logger_locked(s)->set_level(to_spdlog(level));
+}
+
+void set_line_writer(std::function<void(std::string_view line)> writer) {
+  State& s = state();
+  std::lock_guard lock(s.writer_mutex);
+  s.writer = std::move(writer);
 }
 
 void register_secret(std::string secret) {
@@ -145,7 +153,13 @@ void Event::emit() {
                        level_name(level_), message_);
     for (const auto& f : fields_) line += fmt::format(" {}={}", f.key, f.value);
   }
-  logger->log(to_spdlog(level_), redact(line));
+  const std::string redacted = redact(line);
+  std::lock_guard lock(s.writer_mutex);
+  if (s.writer) {
+    s.writer(redacted);
+  } else {
+    logger->log(to_spdlog(level_), redacted);
+  }
 }
 
 }  // namespace gb::log

@@ -3,6 +3,7 @@
 // redacts registered secrets and bearer tokens: call sites never redact.
 //   log::info("chunk landed").field("job_id", id).field("records", n).emit();
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +16,12 @@ enum class Level { kDebug, kInfo, kWarn, kError };
 
 // Configures the process-wide logger (stderr). Safe to call again.
 void init(Format format, Level level);
+
+// Where log lines go instead of stderr while something else draws on the
+// terminal (the live progress display): `writer` gets each whole line, without
+// its newline, one call at a time. An empty writer means stderr again; it
+// returns after any call in progress. Thread-safe.
+void set_line_writer(std::function<void(std::string_view line)> writer);
 
 // Registers a value that must never appear in a log line (client secret,
 // access token). Thread-safe; short values (< 4 chars) are ignored.

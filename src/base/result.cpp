@@ -11,6 +11,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::kUnauthorized: return "unauthorized";
     case ErrorKind::kInvalidInput: return "invalid input";
     case ErrorKind::kInternal: return "internal";
+    case ErrorKind::kInterrupted: return "interrupted";
   }
   return "unknown";
 }

@@ -15,6 +15,7 @@ enum class ErrorKind {
   kUnauthorized,  // 401: the caller may refresh its token once, then it is permanent
   kInvalidInput,  // the user's input or configuration is wrong
   kInternal,      // a local failure: disk, database, a bug
+  kInterrupted,   // the process was asked to stop (Ctrl-C, SIGTERM): not retried
 };
 
 const char* to_string(ErrorKind kind);
@@ -41,6 +42,9 @@ inline Error transient_error(std::string message) { return make_error(ErrorKind:
 inline Error permanent_error(std::string message) { return make_error(ErrorKind::kPermanent, std::move(message)); }
 inline Error invalid_input(std::string message) { return make_error(ErrorKind::kInvalidInput, std::move(message)); }
 inline Error internal_error(std::string message) { return make_error(ErrorKind::kInternal, std::move(message)); }
+inline Error interrupted_error(std::string message) {
+  return make_error(ErrorKind::kInterrupted, std::move(message));
+}
 
 template <class T>
 class [[nodiscard]] Result {

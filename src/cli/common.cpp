@@ -27,6 +27,10 @@ void init_logging(const GlobalOptions& options, const char* default_level) {
 
 int exit_code_for(const Error* error) {
   if (error == nullptr) return 0;
+  if (error->kind == ErrorKind::kInterrupted) {
+    fmt::print(stderr, "genesys-bulk: interrupted: {}\n", log::redact(error->message));
+    return kInterruptedExit;
+  }
   fmt::print(stderr, "genesys-bulk: error: {}\n", log::redact(error->describe()));
   return error->kind == ErrorKind::kInvalidInput ? 2 : 1;
 }

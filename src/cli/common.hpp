@@ -18,8 +18,12 @@ void add_log_options(CLI::App& cmd, GlobalOptions& options);
 // Configures gb::log; `default_level` applies when --log-level was not given.
 void init_logging(const GlobalOptions& options, const char* default_level);
 
-// 0 when ok; otherwise prints "genesys-bulk: error: ..." to stderr and returns
-// 2 for bad input or configuration, 1 for everything else.
+// The exit status after Ctrl-C (128 + SIGINT), as shells report it.
+constexpr int kInterruptedExit = 130;
+
+// 0 when ok; for an interruption prints "genesys-bulk: interrupted: ..." and
+// returns kInterruptedExit; otherwise prints "genesys-bulk: error: ..." to
+// stderr and returns 2 for bad input or configuration, 1 for everything else.
 int exit_code_for(const Error* error);
 
 }  // namespace gb::cli

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "app/app.hpp"
+#include "base/stop.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 
@@ -22,6 +23,7 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   cmd->callback([flags, &exit_code] {
     init_logging(flags->global, "error");
     flags->options.progress = !flags->no_progress;
+    install_stop_handlers();  // Ctrl-C: stop between chunks, exit 130
     auto s = app::run_demo(flags->options, stdout);
     exit_code = exit_code_for(s.ok() ? nullptr : &s.error());
   });

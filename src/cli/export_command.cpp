@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "app/app.hpp"
+#include "base/stop.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 
@@ -52,6 +53,7 @@ int run(ExportFlags& f) {
   }
   f.options.progress = !f.no_progress;
   f.options.compress = !f.no_compression;
+  install_stop_handlers();  // Ctrl-C: stop between chunks, exit 130
   auto outcome = app::run_export(f.options);
   if (!outcome.ok()) return exit_code_for(&outcome.error());
   const auto& o = *outcome;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/stop.hpp"
 #include "http/status.hpp"
 
 namespace gb::http {
@@ -19,6 +20,8 @@ bool overload(int status) {
 
 Result<Response> CircuitBreakerTransport::send(const Request& request, const BodySink* sink) {
   if (!breaker_.allow()) {
+    // Stopping: waiting for the breaker to close would only spin the retry loops.
+    if (process_stop().requested()) return interrupted_error(request.method + ": API calls paused; interrupted");
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(breaker_.remaining_open());
     Error refused = transient_error(
         fmt::format("circuit breaker {}: API calls paused after repeated 429/503", to_string(breaker_.state())));

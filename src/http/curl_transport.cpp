@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "base/stop.hpp"
 #include "http/detail/curl_handles.hpp"
 #include "http/detail/gzip_inflater.hpp"
 #include "http/status.hpp"
@@ -132,6 +133,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   return t->body_too_large || t->sink_aborted ? 0 : n;
+}
+
+// curl calls this at least once a second, even while a transfer is idle or
+// connecting: a nonzero return aborts it, so Ctrl-C ends a download at once.
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return process_stop().requested() ? 1 : 0;
 }
 
 bool has_line_break(std::string_view s) {
@@ -270,6 +277,8 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
   set(h, CURLOPT_HEADERDATA, &transfer);
   set(h, CURLOPT_WRITEFUNCTION, &on_body);
   set(h, CURLOPT_WRITEDATA, &transfer);
+  set(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  set(h, CURLOPT_NOPROGRESS, 0L);
 
   if (request.method == "GET") {
     set(h, CURLOPT_HTTPGET, 1L);
@@ -293,7 +302,9 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
 
   if (code != CURLE_OK) {
     Error error;
-    if (transfer.body_too_large) {
+    if (code == CURLE_ABORTED_BY_CALLBACK && process_stop().requested()) {
+      error = interrupted_error(what + ": interrupted");
+    } else if (transfer.body_too_large) {
       const auto cap = sink != nullptr && is_success(response.status) ? settings_.max_streamed_body_bytes
                                                                       : settings_.max_buffered_body_bytes;
       error = permanent_error(fmt::format("{}: response too large (over {} bytes)", what, cap));

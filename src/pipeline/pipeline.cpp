@@ -41,6 +41,27 @@ auto retry_logger(const std::string& job_id, const std::string& chunk_id, const 
   };
 }
 
+// What a run that was asked to stop says (Ctrl-C): the summary line.
+Error stopped_error(const ExportOutcome& o, bool paged) {
+  const char* unit = paged ? (o.chunks_landed == 1 ? "page" : "pages") : (o.chunks_landed == 1 ? "chunk" : "chunks");
+  return interrupted_error(
+      fmt::format("{} {} landed in this run; run the same command again to resume", o.chunks_landed, unit));
+}
+
+// Tells the progress display how long the poller waits before it asks again.
+class ReportingSleeper final : public Sleeper {
+ public:
+  ReportingSleeper(Sleeper& inner, ProgressObserver& progress) : inner_(inner), progress_(progress) {}
+  void sleep_for(Duration d) override {
+    progress_.job_waiting(d);
+    inner_.sleep_for(d);
+  }
+
+ private:
+  Sleeper& inner_;
+  ProgressObserver& progress_;
+};
+
 // One finished download of a chunk, ready for the writer.
 struct Downloaded {
   std::unique_ptr<sinks::BatchSource> source;
@@ -100,7 +121,13 @@ struct ExportPipeline::Resolved {
 
 ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink, Clock& clock,
                                Sleeper& sleeper, ProgressObserver& progress)
-    : settings_(std::move(settings)), api_(api), sink_(sink), clock_(clock), sleeper_(sleeper), progress_(progress) {
+    : settings_(std::move(settings)),
+      api_(api),
+      sink_(sink),
+      clock_(clock),
+      sleeper_(sleeper),
+      progress_(progress),
+      stop_(settings_.stop != nullptr ? *settings_.stop : process_stop()) {
   settings_.concurrency = std::max(1, settings_.concurrency);
   if (settings_.spill_dir.empty()) settings_.spill_dir = std::filesystem::temp_directory_path();
 }
@@ -108,7 +135,7 @@ ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sin
 Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
   const std::string type = request.type.to_string();
   auto resolved = resolve_job(request);
-  if (!resolved.ok()) return std::move(resolved).error();
+  if (!resolved.ok()) return stop_.requested() ? stopped_error({}, request.type.paged()) : std::move(resolved).error();
   ExportOutcome outcome;
   outcome.job_id = resolved->job_id;
   outcome.created = resolved->created;
@@ -117,6 +144,7 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
   auto snapshot = poll(request, outcome.job_id);
   if (!snapshot.ok()) {
     progress_.job_finished(false);
+    if (stop_.requested()) return stopped_error(outcome, request.type.paged());
     return std::move(snapshot).error();
   }
   outcome.final_state = snapshot->state;
@@ -137,6 +165,14 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
     land_bulk(request, *snapshot, outcome);
   }
   outcome.landing_seconds = seconds_since(clock_, started);
+  if (outcome.interrupted) {
+    progress_.job_finished(false);
+    log::info("export interrupted")
+        .field("job_id", outcome.job_id)
+        .field("chunks_landed", outcome.chunks_landed)
+        .emit();
+    return stopped_error(outcome, request.type.paged());
+  }
   const bool complete = outcome.chunks_failed == 0;
   progress_.job_finished(complete);
   log::info(complete ? "job exported" : "job incomplete")
@@ -222,7 +258,8 @@ Result<api::JobSnapshot> ExportPipeline::poll(const ExportRequest& request, cons
   options.interval = settings_.poll_interval;
   options.max_duration = settings_.max_poll_duration;
   options.retry = settings_.retry;
-  api::JobPoller poller(api_, options, clock_, sleeper_);
+  ReportingSleeper sleeper(sleeper_, progress_);
+  api::JobPoller poller(api_, options, clock_, sleeper);
   std::string last_state;
   Status store_status = ok_status();
   auto snapshot = poller.poll(request.type, job_id, [&](const api::JobSnapshot& snap, int) {
@@ -315,6 +352,9 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
           return Downloaded{std::move(*source), collector.stats()};
         },
         retry_logger(job_id, chunk.chunk_id, "chunk download"));
+    // Stopping: a chunk cut short is not a failure, and one received whole is
+    // not landed now either; the next run downloads both.
+    if (stop_.requested() || (!result.ok() && result.error().kind == ErrorKind::kInterrupted)) return;
     if (!result.ok()) {
       const Error& e = result.error();
       log::error("chunk failed")
@@ -366,12 +406,14 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   workers.reserve(workers_n);
   for (std::size_t w = 0; w < workers_n; ++w) {
     workers.emplace_back([&] {
-      for (std::size_t i = next++; i < pending.size(); i = next++) download_one(*pending[i]);
+      for (std::size_t i = next++; i < pending.size() && !stop_.requested(); i = next++) download_one(*pending[i]);
     });
   }
   for (auto& t : workers) t.join();
   writer.finish();
   outcome.store_busy_seconds = std::chrono::duration<double>(writer.busy()).count();
+  outcome.interrupted = stop_.requested() &&
+                        outcome.chunks_landed + outcome.chunks_skipped + outcome.chunks_failed < outcome.chunks_total;
 }
 
 Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& outcome) {
@@ -388,8 +430,13 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
   // Capacity 1: the next page downloads while the previous one is stored.
   detail::LandingWriter writer(sink_, 1, clock_);
   std::string cursor;
+  progress_.chunks_known(0, 0);                 // the number of pages is known at the last one
   constexpr std::uint64_t kMaxPages = 999'999;  // chunk ids are six digits
   for (std::uint64_t page = 1;; ++page) {
+    if (stop_.requested()) {
+      outcome.interrupted = true;
+      break;
+    }
     if (page > kMaxPages) return permanent_error(fmt::format("job {}: more than {} pages", job_id, kMaxPages));
     const std::string chunk_id = fmt::format("{:06d}", page);
     const bool already = landed.count(chunk_id) != 0;
@@ -415,6 +462,10 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
         },
         retry_logger(job_id, chunk_id, "page download"));
     outcome.chunks_total = std::max<std::uint64_t>(outcome.chunks_total, page);
+    if (!fetched.ok() && (stop_.requested() || fetched.error().kind == ErrorKind::kInterrupted)) {
+      outcome.interrupted = true;
+      break;
+    }
     if (!fetched.ok()) {
       const std::string reason = fmt::format("{} (after {} attempt(s))", fetched.error().describe(), attempts);
       if (auto s = sink_.mark_failed({job_id, chunk_id}, attempts, reason); !s.ok()) {
@@ -426,7 +477,6 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
     }
     if (already) {
       tally.skipped();
-      progress_.chunks_known(page, 0);
       progress_.chunk_landed(0, 0, 0);
     } else {
       std::vector<records::RecordBatch> batches;
@@ -447,7 +497,6 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
         progress_.chunk_landed(r->records, r->quarantined, r->bytes);
         log_landed("page landed", c, attempts, seconds_since(clock_, start), *r);
       };
-      progress_.chunks_known(page, 0);
       writer.submit(std::move(item));
     }
     if (fetched->cursor.empty()) break;

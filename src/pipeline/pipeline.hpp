@@ -12,6 +12,7 @@
 #include "api/jobs_api.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "base/stop.hpp"
 #include "pipeline/progress.hpp"
 #include "resilience/retry_loop.hpp"
 #include "sinks/sink.hpp"
@@ -28,6 +29,7 @@ struct PipelineSettings {
   resilience::RetryPolicy retry;                                        // per chunk / page / status call
   std::chrono::milliseconds poll_interval{15'000};                      // while queued or running
   std::chrono::milliseconds max_poll_duration{std::chrono::hours(24)};  // then give up with a diagnostic
+  const StopSignal* stop = nullptr;  // checked between chunks and pages; nullptr: process_stop() (Ctrl-C)
 };
 
 struct ExportRequest {
@@ -50,6 +52,7 @@ struct ExportOutcome {
   std::string first_failure;      // "chunk C: reason", when chunks_failed > 0
   double landing_seconds = 0;     // wall time from the first download to the last chunk landed
   double store_busy_seconds = 0;  // of which the writer spent inside Sink::land
+  bool interrupted = false;       // a stop was requested before every chunk had landed
 };
 
 // The job states after which a run has nothing more to do for a job (it is
@@ -72,7 +75,10 @@ class ExportPipeline {
   // Ok only when every record of the job has landed or is quarantined (in
   // this run or an earlier one). Otherwise one Error with one line saying why:
   // the job ended FAILED, N chunks could not be landed (first reason), the
-  // store failed, polling timed out...
+  // store failed, polling timed out... When a stop is requested (Ctrl-C) it
+  // starts no more downloads, lands no chunk it has not wholly received, lets
+  // the writer finish the chunk it is landing, and returns a kInterrupted
+  // Error saying how many chunks landed in this run.
   Result<ExportOutcome> run(const ExportRequest& request);
 
  private:
@@ -88,6 +94,7 @@ class ExportPipeline {
   Clock& clock_;
   Sleeper& sleeper_;
   ProgressObserver& progress_;
+  const StopSignal& stop_;
 };
 
 }  // namespace gb::pipeline

@@ -53,6 +53,7 @@ class Child {
   Child& operator=(const Child&) = delete;
 
   void kill9() { ::kill(pid_, SIGKILL); }
+  void signal(int signo) { ::kill(pid_, signo); }
 
   ChildResult wait() {
     int status = 0;

@@ -74,13 +74,14 @@ class ExportHarness {
 
   // One export run, as `export` does it, with a fresh sink and stack (a new process, as far as the store knows).
   Result<pipeline::ExportOutcome> run(const std::string& type, const std::string& job_id,
-                                      const std::string& query = "{}") {
+                                      const std::string& query = "{}", pipeline::ProgressObserver* progress = nullptr) {
     auto sink = app::open_sink("sqlite:" + db_path_);
     if (!sink.ok()) return std::move(sink).error();
     auto stack = app::ApiStack::build(settings_, system_clock(), system_sleeper());
     if (!stack.ok()) return std::move(stack).error();
     pipeline::NullProgress quiet;
-    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, system_clock(), system_sleeper(), quiet);
+    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, system_clock(), system_sleeper(),
+                               progress != nullptr ? *progress : quiet);
     pipeline::ExportRequest request;
     auto parsed = api::ExportType::parse(type);
     if (!parsed.ok()) return std::move(parsed).error();

@@ -1,5 +1,5 @@
 // The pipeline's small parts: the writer's queue, the spill file, where a
-// chunk waits before landing, progress output, the export's query hash.
+// chunk waits before landing, the export's query hash.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,6 @@
 #include "pipeline/detail/chunk_collector.hpp"
 #include "pipeline/detail/spill_file.hpp"
 #include "pipeline/pipeline.hpp"
-#include "pipeline/progress.hpp"
 
 namespace gb::pipeline {
 namespace {
@@ -129,48 +128,6 @@ TEST(ChunkCollectorTest, AChunkAnnouncedAboveTheThresholdSpillsFromTheStart) {
   auto b = make_batch(0, 1, 10);
   ASSERT_TRUE(c.add(b).ok());
   EXPECT_TRUE(c.stats().spilled);
-}
-
-TEST(ProgressTest, LinesAreThrottledAndTheFinalStateIsAlwaysWritten) {
-  FakeClock clock;
-  char* buffer = nullptr;
-  std::size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  {
-    ProgressPrinter p(out, ProgressStyle::kLines, clock, std::chrono::seconds(5));
-    p.job_started("J1", "bulk:users");
-    p.chunks_known(4, 1);
-    p.chunk_landed(1000, 2, 2'000'000);
-    clock.advance(std::chrono::seconds(6));
-    p.chunk_landed(1000, 0, 2'000'000);
-    p.job_finished(true);
-  }
-  std::fclose(out);
-  const std::string text(buffer, size);
-  std::free(buffer);
-  // started (forced), one after 6 s, final (forced); not one per chunk.
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
-  EXPECT_THAT(text, HasSubstr("bulk:users J1 [done] chunks 3/4 records 2000 (+2 quarantined) 4.0 MB"));
-}
-
-TEST(ProgressTest, TheBarRedrawsOneLine) {
-  FakeClock clock;
-  char* buffer = nullptr;
-  std::size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  {
-    ProgressPrinter p(out, ProgressStyle::kBar, clock);
-    p.job_started("J1", "users");
-    p.chunks_known(2, 0);
-    clock.advance(std::chrono::seconds(1));
-    p.chunk_landed(10, 0, 1000);
-    p.job_finished(true);
-  }
-  std::fclose(out);
-  const std::string text(buffer, size);
-  std::free(buffer);
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);  // only at the end
-  EXPECT_THAT(text, HasSubstr("[############............] chunks 1/2"));
 }
 
 TEST(QueryHashTest, TheSameQuerySpelledDifferentlyIsTheSameExport) {
