@@ -137,17 +137,29 @@ Result<TokenCache::Issued> TokenCache::fetch() {
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
   std::string_view access_token;
-  std::int64_t expires_in = 0;
   if (parser.iterate(detail::padded(response.body)).get(doc) != simdjson::SUCCESS ||
-      doc.find_field_unordered("access_token").get_string().get(access_token) != simdjson::SUCCESS ||
-      doc.find_field_unordered("expires_in").get_int64().get(expires_in) != simdjson::SUCCESS) {
-    return permanent_error("OAuth token response lacks access_token or expires_in");
+      doc.find_field_unordered("access_token").get_string().get(access_token) != simdjson::SUCCESS) {
+    return permanent_error("OAuth token response lacks access_token");
   }
   if (access_token.empty() || access_token.size() > kMaxTokenChars || !is_header_safe(access_token)) {
     return permanent_error("OAuth token response has an unusable access_token");
   }
-  if (expires_in <= 0 || expires_in > kMaxExpiresIn) {
-    return permanent_error(fmt::format("OAuth token response has an implausible expires_in ({})", expires_in));
+  // expires_in is optional (RFC 6749 §5.1): without it (or null) the token is
+  // assumed to live options_.assumed_lifetime; one that is there must make sense.
+  std::int64_t expires_in = options_.assumed_lifetime.count();
+  simdjson::ondemand::value field;
+  const auto found = doc.find_field_unordered("expires_in").get(field);
+  simdjson::ondemand::json_type type = simdjson::ondemand::json_type::null;
+  if (found == simdjson::SUCCESS && field.type().get(type) == simdjson::SUCCESS &&
+      type != simdjson::ondemand::json_type::null) {
+    if (field.get_int64().get(expires_in) != simdjson::SUCCESS) {
+      return permanent_error("OAuth token response has an expires_in that is not a whole number");
+    }
+    if (expires_in <= 0 || expires_in > kMaxExpiresIn) {
+      return permanent_error(fmt::format("OAuth token response has an implausible expires_in ({})", expires_in));
+    }
+  } else if (found != simdjson::SUCCESS && found != simdjson::NO_SUCH_FIELD) {
+    return permanent_error("OAuth token response is not valid JSON");
   }
   Issued issued;
   issued.access_token = std::string(access_token);

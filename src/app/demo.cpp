@@ -86,8 +86,8 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
     pipeline::NullProgress quiet;
     pipeline::ProgressPrinter printer(stderr, pipeline::progress_style_for(stderr), system_clock());
     pipeline::ProgressObserver& progress = options.progress ? static_cast<pipeline::ProgressObserver&>(printer) : quiet;
-    pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink, system_clock(),
-                                             system_sleeper(), progress);
+    pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink,
+                                             (*stack)->patience(), system_clock(), system_sleeper(), progress);
     pipeline::ExportRequest request;
     request.type = *type;
     if (job.job_id.empty()) {
