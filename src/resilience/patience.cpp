@@ -36,6 +36,7 @@ Patience::Patience(milliseconds max_outage, const Clock& clock) : max_outage_(ma
 void Patience::succeeded() {
   std::lock_guard lock(mutex_);
   outage_since_.reset();
+  last_answer_.reset();
 }
 
 void Patience::failed() {
@@ -56,20 +57,26 @@ std::optional<Error> Patience::spent() const {
 Result<milliseconds> Patience::before_retry(const Error& error, milliseconds delay) {
   std::lock_guard lock(mutex_);
   if (spent_) return *spent_;
+  if (error.http_status != 0) last_answer_ = error;
   const SteadyTime now = clock_.now();
   const auto lasted = outage_since_ ? std::chrono::floor<milliseconds>(now - *outage_since_) : milliseconds::zero();
   const milliseconds left = max_outage_ - lasted;
   if (left <= milliseconds::zero()) {
-    return give_up_locked(error, fmt::format("every API call has failed for {} (--max-outage {}); the last: {}",
-                                             human_duration(lasted), human_duration(max_outage_), what_failed(error)));
+    return give_up_locked(
+        error, fmt::format("every API call has failed for {} (--max-outage {}); the last: {}", human_duration(lasted),
+                           human_duration(max_outage_), what_failed(culprit_locked(error))));
   }
   if (error.retry_after && *error.retry_after > left) {
-    return give_up_locked(error,
-                          fmt::format("the server asked to wait {} before trying again, more than the {} "
-                                      "left of --max-outage ({})",
-                                      human_duration(*error.retry_after), human_duration(left), what_failed(error)));
+    return give_up_locked(error, fmt::format("the server asked to wait {} before trying again, more than the {} "
+                                             "left of --max-outage ({})",
+                                             human_duration(*error.retry_after), human_duration(left),
+                                             what_failed(culprit_locked(error))));
   }
   return std::clamp(delay, milliseconds::zero(), left);
+}
+
+const Error& Patience::culprit_locked(const Error& latest) const {
+  return latest.http_status == 0 && last_answer_ && outage_since_ ? *last_answer_ : latest;
 }
 
 Error Patience::give_up_locked(const Error& last, std::string message) {

@@ -47,11 +47,15 @@ class Patience {
 
  private:
   Error give_up_locked(const Error& last, std::string message);
+  // What to name as the failure: the latest answer of this outage (HTTP 503...)
+  // rather than the breaker's refusals that followed it.
+  const Error& culprit_locked(const Error& latest) const;
 
   const std::chrono::milliseconds max_outage_;
   const Clock& clock_;
   mutable std::mutex mutex_;
   std::optional<SteadyTime> outage_since_;  // the first failure since the last success
+  std::optional<Error> last_answer_;        // the latest failure with an HTTP status in this outage
   std::optional<Error> spent_;
 };
 

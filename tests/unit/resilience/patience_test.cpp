@@ -78,6 +78,20 @@ TEST(Patience, OnceSpentEveryCallerGetsTheSameError) {
   EXPECT_EQ(patience.spent()->message, first.error().message);
 }
 
+TEST(Patience, TheFailureNamedIsTheServersNotTheBreakersRefusalThatFollowedIt) {
+  FakeClock clock;
+  Patience patience(minutes(1), clock);
+  patience.failed();
+  ASSERT_TRUE(patience.before_retry(overloaded(), seconds(30)).ok());
+  clock.advance(minutes(1));
+  Error refused = transient_error("circuit breaker open: API calls paused after repeated 429/503");
+  refused.not_sent = true;
+  auto ended = patience.before_retry(refused, seconds(1));
+  ASSERT_FALSE(ended.ok());
+  EXPECT_NE(ended.error().message.find("the last: HTTP 503: get job status"), std::string::npos)
+      << ended.error().message;
+}
+
 TEST(Patience, HumanDurations) {
   EXPECT_EQ(human_duration(milliseconds(0)), "0s");
   EXPECT_EQ(human_duration(milliseconds(1500)), "2s");
