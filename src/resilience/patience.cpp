@@ -66,7 +66,9 @@ Result<milliseconds> Patience::before_retry(const Error& error, milliseconds del
         error, fmt::format("every API call has failed for {} (--max-outage {}); the last: {}", human_duration(lasted),
                            human_duration(max_outage_), what_failed(culprit_locked(error))));
   }
-  if (error.retry_after && *error.retry_after > left) {
+  // Only the server's own ask ends the run early; our breaker's cool-down
+  // (a refusal, no status) is cut to what is left like any backoff.
+  if (error.retry_after && error.http_status != 0 && *error.retry_after > left) {
     return give_up_locked(error, fmt::format("the server asked to wait {} before trying again, more than the {} "
                                              "left of --max-outage ({})",
                                              human_duration(*error.retry_after), human_duration(left),

@@ -18,8 +18,9 @@ namespace gb::resilience {
 //
 // before_retry() ends the run (returns an Error) when:
 // - the outage has lasted max_outage: "every API call has failed for 5m00s";
-// - the server asks (Retry-After, inin-ratelimit-reset, an open breaker) for
-//   a longer wait than what is left of max_outage: it says what it asked;
+// - the server asks (Retry-After, inin-ratelimit-reset: an Error with an
+//   HTTP status) for a longer wait than what is left of max_outage: it says
+//   what it asked (an open breaker's cool-down is only cut to what is left);
 // - an earlier call of the run already ended it (the same Error again).
 // That Error is kTransient (running the same command again resumes) and
 // carries the server's retry_after, so a worker can hand the wait to the

@@ -92,6 +92,16 @@ TEST(Patience, TheFailureNamedIsTheServersNotTheBreakersRefusalThatFollowedIt) {
       << ended.error().message;
 }
 
+TEST(Patience, OurBreakersCoolDownIsCutToWhatIsLeftNotTakenAsTheServersAsk) {
+  FakeClock clock;
+  Patience patience(minutes(5), clock);
+  patience.failed();
+  clock.advance(seconds(290));
+  Error refused = transient_error("circuit breaker open: API calls paused after repeated 429/503");
+  refused.retry_after = seconds(30);
+  EXPECT_EQ(patience.before_retry(refused, seconds(30)).value(), seconds(10));
+}
+
 TEST(Patience, HumanDurations) {
   EXPECT_EQ(human_duration(milliseconds(0)), "0s");
   EXPECT_EQ(human_duration(milliseconds(1500)), "2s");
