@@ -62,9 +62,9 @@ Result<milliseconds> Patience::before_retry(const Error& error, milliseconds del
   const auto lasted = outage_since_ ? std::chrono::floor<milliseconds>(now - *outage_since_) : milliseconds::zero();
   const milliseconds left = max_outage_ - lasted;
   if (left <= milliseconds::zero()) {
-    return give_up_locked(
-        error, fmt::format("every API call has failed for {} (--max-outage {}); the last: {}", human_duration(lasted),
-                           human_duration(max_outage_), what_failed(culprit_locked(error))));
+    return give_up_locked(error, fmt::format("every API call has failed for {} (--max-outage {}); the last: {}",
+                                             human_duration(std::chrono::floor<std::chrono::seconds>(lasted)),
+                                             human_duration(max_outage_), what_failed(culprit_locked(error))));
   }
   // Only the server's own ask ends the run early; our breaker's cool-down
   // (a refusal, no status) is cut to what is left like any backoff.
