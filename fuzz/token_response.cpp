@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (grant.ok()) {
     check(!grant->access_token.empty() && grant->access_token.size() <= std::size_t{16} * 1024);
     for (const char c : grant->access_token) check(c > 0x20 && c < 0x7f);
-    check(grant->expires_in_s > 0 && grant->expires_in_s <= 30LL * 24 * 3600);
+    check(!grant->expires_in_s || (*grant->expires_in_s > 0 && *grant->expires_in_s <= 30LL * 24 * 3600));
   } else {
     check(grant.error().kind == gb::ErrorKind::kPermanent);
     check(grant.error().message.size() < 200);

@@ -78,7 +78,8 @@ Run export_once(const gb::simulator::Server& server, const std::string& type, co
   ps.poll_interval = std::chrono::milliseconds(50);
   ps.concurrency = g_concurrency;
   gb::pipeline::NullProgress quiet;
-  gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), **sink, gb::system_clock(), gb::system_sleeper(), quiet);
+  gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), **sink, (*stack)->patience(), gb::system_clock(),
+                                        gb::system_sleeper(), quiet);
   gb::pipeline::ExportRequest request;
   request.type = *gb::api::ExportType::parse(type);
   request.job_id = job_id;

@@ -16,11 +16,18 @@ bool is_authorization(const std::pair<std::string, std::string>& header) {
          });
 }
 
+// Without a token the request itself never went out (the first try of a
+// refresh ended in a 401, which the server did not act on either).
+Error not_sent(Error error) {
+  error.not_sent = true;
+  return error;
+}
+
 }  // namespace
 
 Result<http::Response> AuthenticatingTransport::send(const http::Request& request, const http::BodySink* sink) {
   auto token = tokens_.token();
-  if (!token.ok()) return std::move(token).error();
+  if (!token.ok()) return not_sent(std::move(token).error());
 
   http::Request authed = request;
   std::erase_if(authed.headers, is_authorization);
@@ -33,7 +40,7 @@ Result<http::Response> AuthenticatingTransport::send(const http::Request& reques
   // The token expired early or was revoked: one fresh token, one more try.
   tokens_.invalidate(*token);
   auto fresh = tokens_.token();
-  if (!fresh.ok()) return std::move(fresh).error();
+  if (!fresh.ok()) return not_sent(std::move(fresh).error());
   authed.headers[auth_index].second = "Bearer " + *fresh;
 
   auto second = inner_.send(authed, sink);

@@ -9,7 +9,8 @@ namespace gb::api {
 // invalidates that token and sends the same request once more with a fresh
 // one; a second 401 is returned as a kPermanent Error (http_status 401),
 // never as a Response. Failing to get a token returns the token source's
-// error (kTransient for the caller's retry loop, or kPermanent). Every other
+// error (kTransient for the caller's retry loop, or kPermanent) marked
+// not_sent: the request did not go out. Every other
 // outcome is the inner transport's, unchanged. A streamed body is safe to
 // retry: a 401 body never reaches the sink. Thread-safe if `inner` and
 // `tokens` are; both must outlive this object.

@@ -9,39 +9,40 @@
 namespace gb::api {
 namespace {
 
-std::string human(Duration d) {
-  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
+std::chrono::milliseconds as_ms(Duration d) {
+  return std::chrono::ceil<std::chrono::milliseconds>(d);
 }
 
 }  // namespace
 
 Result<JobSnapshot> JobPoller::poll(const ExportType& type, const std::string& job_id, const PollCallback& on_poll) {
   const SteadyTime started = clock_.now();
-  const Duration max_duration = options_.max_duration;
+  const Duration max_wait = options_.max_job_wait;
+  Duration wait = std::min<Duration>(options_.first_interval, options_.interval);
   int failures = 0;  // consecutive failed status requests
   for (int polls = 1;;) {
     auto snapshot = api_.get_job(type, job_id);
     if (!snapshot.ok()) {
       Error error = std::move(snapshot).error();
-      const Duration elapsed = clock_.now() - started;
-      if (!error.transient() || elapsed >= max_duration) {
+      if (!error.transient()) {
         error.message = fmt::format("polling job {}: {}", job_id, error.message);
-        if (error.transient()) error.message += fmt::format(" (still failing after {})", human(elapsed));
         return error;
       }
-      // An outage delays the export rather than failing it: back off (the
-      // breaker keeps the load low meanwhile) until the poll's deadline.
-      const auto delay = resilience::delay_after(options_.retry, error, ++failures);
+      // An outage delays the export rather than failing it, for as long as
+      // the run's patience lasts (the breaker keeps the load low meanwhile).
+      auto delay = patience_.before_retry(error, resilience::delay_after(options_.retry, error, ++failures));
+      if (!delay.ok()) {
+        Error ended = std::move(delay).error();
+        ended.message = fmt::format("polling job {}: {}", job_id, ended.message);
+        return ended;
+      }
       log::warn("job status request failed; retrying")
           .field("job_id", job_id)
           .field("attempt", failures)
-          .field("delay_ms", static_cast<std::int64_t>(delay.count()))
+          .field("delay_ms", static_cast<std::int64_t>(delay->count()))
           .field("error", error.describe())
           .emit();
-      sleeper_.sleep_for(std::min<Duration>(delay, max_duration - elapsed));
+      sleeper_.sleep_for(*delay);
       continue;
     }
     failures = 0;
@@ -58,15 +59,16 @@ Result<JobSnapshot> JobPoller::poll(const ExportType& type, const std::string& j
     }
 
     const Duration elapsed = clock_.now() - started;
-    if (elapsed >= max_duration) {
-      std::string message = fmt::format("job {} is still {} after polling for {} ({} polls), the maximum poll duration",
-                                        job_id, snapshot->state, human(elapsed), polls);
+    if (elapsed >= max_wait) {
+      std::string message = fmt::format("job {} is still {} after {} ({} polls), the --max-job-wait", job_id,
+                                        snapshot->state, resilience::human_duration(as_ms(elapsed)), polls);
       if (snapshot->percent_complete >= 0)
         message += fmt::format("; last percentComplete {}", snapshot->percent_complete);
       return permanent_error(std::move(message));
     }
     // The last wait is shortened so the final poll happens at the deadline, not after it.
-    sleeper_.sleep_for(std::min<Duration>(options_.interval, max_duration - elapsed));
+    sleeper_.sleep_for(std::min<Duration>(wait, max_wait - elapsed));
+    wait = std::min<Duration>(wait * 2, options_.interval);
     ++polls;
   }
 }

@@ -103,7 +103,9 @@ Result<TokenCache::Issued> TokenCache::fetch() {
 
   auto grant = detail::parse_token_response(response.body);
   if (!grant.ok()) return std::move(grant).error();
-  const std::int64_t expires_in = grant->expires_in_s;
+  // expires_in is optional (RFC 6749 §5.1): without it the token is assumed
+  // to live options_.assumed_lifetime.
+  const std::int64_t expires_in = grant->expires_in_s.value_or(options_.assumed_lifetime.count());
   Issued issued;
   issued.access_token = std::move(grant->access_token);
   issued.lifetime = std::chrono::seconds(expires_in);

@@ -29,6 +29,10 @@ struct TokenCacheOptions {
   std::string client_id;
   std::string client_secret;
   std::chrono::seconds refresh_buffer{120};
+  // The life of a token whose response has no expires_in (RFC 6749 §5.1
+  // makes it optional): short, so an unknown lifetime costs a login every few
+  // minutes rather than a 401 on a call; refreshed early like any other.
+  std::chrono::seconds assumed_lifetime{300};
   std::chrono::milliseconds request_timeout{30'000};
 };
 
@@ -40,7 +44,8 @@ struct TokenCacheOptions {
 //   or the same error).
 // - A token is fresh while more than refresh_buffer of its life is left
 //   (for tokens living less than twice the buffer, half their life), so it
-//   is replaced before it expires, never during a call.
+//   is replaced before it expires, never during a call. A response without
+//   expires_in is accepted: the token is assumed to live assumed_lifetime.
 // - One attempt per refresh: a transient login failure (429, 5xx,
 //   connection) is returned as kTransient for the caller's retry loop; a
 //   refused client (401/invalid_client) is kPermanent with "client

@@ -7,6 +7,7 @@
 #include "http/circuit_breaker_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/logging_transport.hpp"
+#include "http/patience_transport.hpp"
 #include "http/rate_limited_transport.hpp"
 #include "resilience/rate_limiter.hpp"
 
@@ -15,10 +16,12 @@ namespace gb::app {
 struct ApiStack::Parts {
   Parts(const config::Settings& s, const api::ApiHosts& hosts, const Clock& clock, Sleeper& sleeper, bool compress,
         std::function<void(resilience::BreakerState, const char*)> on_breaker_change)
-      : curl(curl_settings(s, compress)),
+      : patience(s.retry.max_outage, clock),
+        curl(curl_settings(s, compress)),
         logged(curl, clock),
+        watched(logged, patience),
         limiter(limiter_settings(s), clock, sleeper),
-        limited(logged, limiter),
+        limited(watched, limiter),
         breaker(breaker_settings(s, std::move(on_breaker_change)), clock),
         guarded(limited, breaker),
         tokens(limited, token_options(s, hosts), clock),
@@ -67,8 +70,10 @@ struct ApiStack::Parts {
     return j;
   }
 
+  resilience::Patience patience;
   http::CurlTransport curl;
   http::LoggingTransport logged;
+  http::PatienceTransport watched;
   resilience::LocalRateLimiter limiter;
   http::RateLimitedTransport limited;
   resilience::CircuitBreaker breaker;
@@ -92,6 +97,9 @@ ApiStack::~ApiStack() = default;
 
 api::JobsApi& ApiStack::jobs() const {
   return parts_->jobs;
+}
+resilience::Patience& ApiStack::patience() const {
+  return parts_->patience;
 }
 resilience::BreakerState ApiStack::breaker_state() const {
   return parts_->breaker.state();

@@ -8,14 +8,17 @@
 #include "base/result.hpp"
 #include "config/settings.hpp"
 #include "resilience/circuit_breaker.hpp"
+#include "resilience/patience.hpp"
 
 namespace gb::app {
 
-// Owns, in build order: curl -> logging -> rate budget -> circuit breaker ->
-// bearer token, plus the token cache (its logins share the rate budget) and
-// the JobsApi on top. Why this order: a call refused by an open breaker
-// spends no rate budget; a 401 retried by the token layer passes the breaker
-// and the budget again, so every request that really goes out is counted.
+// Owns, in build order: curl -> logging -> patience -> rate budget -> circuit
+// breaker -> bearer token, plus the token cache (its logins share the rate
+// budget) and the JobsApi on top. Why this order: a call refused by an open
+// breaker spends no rate budget; a 401 retried by the token layer passes the
+// breaker and the budget again, so every request that really goes out is
+// counted; and the run's Patience hears how every request that went out
+// ended, logins included (settings.retry.max_outage).
 // Thread-safe once built; clock and sleeper must outlive it.
 class ApiStack {
  public:
@@ -31,6 +34,8 @@ class ApiStack {
   ApiStack& operator=(const ApiStack&) = delete;
 
   api::JobsApi& jobs() const;
+  // The run's patience: hand it to the pipeline, whose retries consult it.
+  resilience::Patience& patience() const;
   resilience::BreakerState breaker_state() const;
 
  private:

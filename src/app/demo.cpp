@@ -91,8 +91,8 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
     if (!type.ok()) return std::move(type).error();
     pipeline::NullProgress quiet;
     pipeline::ProgressObserver& progress = options.progress ? printer.new_job() : quiet;
-    pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink, system_clock(),
-                                             system_sleeper(), progress);
+    pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink,
+                                             (*stack)->patience(), system_clock(), system_sleeper(), progress);
     pipeline::ExportRequest request;
     request.type = *type;
     if (job.job_id.empty()) {

@@ -43,9 +43,8 @@ pipeline::PipelineSettings pipeline_settings(const config::Settings& s) {
   p.retry.max_attempts = s.retry.max_attempts;
   p.retry.base_delay = s.retry.base_delay;
   p.retry.max_delay = s.retry.max_delay;
-  p.retry.max_retry_after = s.retry.max_retry_after;
   p.poll_interval = s.poll.interval;
-  p.max_poll_duration = s.poll.max_duration;
+  p.max_job_wait = s.poll.max_job_wait;
   return p;
 }
 
@@ -108,7 +107,8 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
   pipeline::ProgressTicker ticker(printer, kProgressTick);
   pipeline::PipelineSettings ps = pipeline_settings(settings);
   ps.spill_dir = options.spill_dir;
-  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), **sink, system_clock(), system_sleeper(), progress);
+  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), **sink, (*stack)->patience(), system_clock(),
+                                           system_sleeper(), progress);
   pipeline::ExportRequest request;
   request.type = *type;
   request.query_json = std::move(*query);

@@ -23,9 +23,13 @@ const char* to_string(ErrorKind kind);
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
-  int http_status = 0;  // 0 when no HTTP response was received
+  int http_status = 0;                                   // 0 when no HTTP response was received
   std::optional<std::chrono::milliseconds> retry_after;  // server's wish, if it said one
-  std::string correlation_id;                             // ININ-Correlation-Id, if any
+  std::string correlation_id;                            // ININ-Correlation-Id, if any
+  // The request never left this process (no connection, no token, the breaker
+  // refused it): the server cannot have acted on it, so even a call that is
+  // not idempotent (creating a job) may be tried again.
+  bool not_sent = false;
 
   bool transient() const { return kind == ErrorKind::kTransient; }
   // One line for humans: "permanent: HTTP 404: job not found (correlation abc)".
@@ -49,7 +53,7 @@ inline Error interrupted_error(std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
@@ -72,6 +76,8 @@ class [[nodiscard]] Result {
 
 struct Ok {};
 using Status = Result<Ok>;
-inline Status ok_status() { return Ok{}; }
+inline Status ok_status() {
+  return Ok{};
+}
 
 }  // namespace gb

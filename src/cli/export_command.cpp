@@ -14,7 +14,8 @@ struct ExportFlags {
   app::ExportOptions options;
   GlobalOptions global;
   int poll_interval_s = 15;
-  long max_poll_s = 24 * 3600;
+  long max_job_wait_s = 24 * 3600;
+  int max_outage_s = 300;
   std::string rate_limit;  // N or N/SECONDS
   double spill_threshold_mb = 200;
   int breaker_cooldown_s = 30;
@@ -43,7 +44,8 @@ int run(ExportFlags& f) {
   init_logging(f.global, "info");
   auto& s = f.options.settings;
   s.poll.interval = std::chrono::seconds(f.poll_interval_s);
-  s.poll.max_duration = std::chrono::seconds(f.max_poll_s);
+  s.poll.max_job_wait = std::chrono::seconds(f.max_job_wait_s);
+  s.retry.max_outage = std::chrono::seconds(f.max_outage_s);
   s.download.spill_threshold_bytes = static_cast<std::uint64_t>(f.spill_threshold_mb * 1024 * 1024);
   s.breaker.cool_down = std::chrono::seconds(f.breaker_cooldown_s);
   s.token.refresh_buffer = std::chrono::seconds(f.token_refresh_buffer_s);
@@ -82,12 +84,19 @@ void add_export_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--login-url", s.hosts.login_url, "Login base URL (overrides region/environment)");
   cmd->add_option("--credentials-file", o.credentials_file,
                   "client_id=/client_secret= lines, mode 0600 (default: GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET)");
-  cmd->add_option("--poll-interval", flags->poll_interval_s, "Seconds between polls")
+  cmd->add_option("--poll-interval", flags->poll_interval_s,
+                  "Longest wait between polls, seconds (the first after 1 s, then doubling)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--max-poll", flags->max_poll_s, "Give up polling after this many seconds")
+  cmd->add_option("--max-job-wait,--max-poll", flags->max_job_wait_s,
+                  "Give up when the job is still queued or running after this many seconds")
       ->capture_default_str()
       ->check(CLI::Range(1L, 7L * 24 * 3600));
+  cmd->add_option("--max-outage", flags->max_outage_s,
+                  "Give up (resumably) when every API call has failed for this many seconds, or the server asks "
+                  "to wait longer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
   cmd->add_option("--concurrency", s.download.concurrency, "Chunk downloads at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

@@ -44,7 +44,9 @@ struct RetrySettings {
   int max_attempts = 6;  // first try included
   milliseconds base_delay{500};
   milliseconds max_delay{60'000};
-  milliseconds max_retry_after{300'000};  // cap on a server's Retry-After
+  // Every call failing transiently this long, or the server asking for a
+  // longer wait than is left of it, ends the run (resumable).
+  seconds max_outage{300};
 };
 
 struct RateSettings {
@@ -59,8 +61,8 @@ struct BreakerSettings {
 };
 
 struct PollSettings {
-  seconds interval{15};  // between polls while queued or running
-  seconds max_duration{24 * 3600};
+  seconds interval{15};             // the longest wait between polls (the first is 1 s, then doubling)
+  seconds max_job_wait{24 * 3600};  // a job still queued or running then: give up
 };
 
 struct DownloadSettings {

@@ -81,14 +81,14 @@ Status validate(const Settings& s) {
       in_range("retry attempts", s.retry.max_attempts, 1, 100),
       positive("retry base delay", s.retry.base_delay),
       positive("retry maximum delay", s.retry.max_delay),
-      positive("maximum Retry-After", s.retry.max_retry_after),
+      positive("maximum outage", s.retry.max_outage),
       in_range("rate budget (requests per window)", s.rate.requests, 1, 1'000'000),
       positive("rate window", s.rate.window),
       in_range("rate low-remaining threshold", s.rate.low_remaining, 0, 1'000'000),
       in_range("breaker failure threshold", s.breaker.failure_threshold, 1, 10'000),
       positive("breaker cool-down", s.breaker.cool_down),
       positive("poll interval", s.poll.interval),
-      positive("maximum poll duration", s.poll.max_duration),
+      positive("maximum job wait", s.poll.max_job_wait),
       in_range("page size", s.download.page_size, 1, 100'000),
       in_range("download concurrency", s.download.concurrency, 1, 64),
       in_range("spill threshold (bytes)", static_cast<long long>(s.download.spill_threshold_bytes), 1 << 20, 1ll << 40),
@@ -99,8 +99,8 @@ Status validate(const Settings& s) {
   if (s.retry.base_delay > s.retry.max_delay) {
     return invalid_input("retry base delay must not exceed the retry maximum delay");
   }
-  if (s.poll.interval > s.poll.max_duration) {
-    return invalid_input("poll interval must not exceed the maximum poll duration");
+  if (s.poll.interval > s.poll.max_job_wait) {
+    return invalid_input("poll interval must not exceed the maximum job wait");
   }
   return ok_status();
 }

@@ -26,6 +26,7 @@ Result<Response> CircuitBreakerTransport::send(const Request& request, const Bod
     Error refused = transient_error(
         fmt::format("circuit breaker {}: API calls paused after repeated 429/503", to_string(breaker_.state())));
     refused.retry_after = left > std::chrono::milliseconds::zero() ? left : kProbeWait;
+    refused.not_sent = true;
     return refused;
   }
   auto result = inner_.send(request, sink);

@@ -37,9 +37,14 @@ resilience::RateSignal rate_signal(const Response& response) {
   if (auto reset = header_int(response, "inin-ratelimit-reset"); reset && *reset >= 0 && *reset <= kMaxResetSeconds) {
     signal.reset = std::chrono::seconds(*reset);
   }
+  // A 429 with a valid wait spends the budget until then; without one (or
+  // with an invalid Retry-After, which RFC 9110 says to ignore) the retry
+  // loop's backoff applies and the headers above say what they say.
   if (response.status == 429) {
-    signal.remaining = 0;
-    if (auto wait = retry_after(response)) signal.reset = *wait;
+    if (auto wait = retry_after(response)) {
+      signal.remaining = 0;
+      signal.reset = *wait;
+    }
   }
   return signal;
 }

@@ -7,8 +7,9 @@
 namespace gb::http {
 
 // Reads inin-ratelimit-allowed/-count/-reset and X-RateLimit-Remaining
-// (the lower remaining wins when both are present). A 429 means the budget
-// is spent: remaining 0 until its Retry-After (or inin-ratelimit-reset).
+// (the lower remaining wins when both are present). A 429 with a valid
+// Retry-After (or inin-ratelimit-reset) means the budget is spent:
+// remaining 0 until then.
 resilience::RateSignal rate_signal(const Response& response);
 
 // Thread-safe if `inner` and `budget` are. Both must outlive it.

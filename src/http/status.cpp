@@ -15,7 +15,7 @@ namespace {
 constexpr std::size_t kMaxErrorBodyParsed = std::size_t{64} * 1024;
 // Keeps one API-provided string from flooding an error line.
 constexpr std::size_t kMaxFieldChars = 300;
-// A Retry-After beyond this is nonsense; the retry loop caps it much lower anyway.
+// A longer Retry-After is taken as this long: far beyond any run's patience.
 constexpr std::int64_t kMaxRetryAfterSeconds = std::int64_t{7} * 24 * 3600;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -32,12 +32,18 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// delay-seconds (RFC 9110 §10.2.3): one or more digits, nothing else; a wait
+// beyond kMaxRetryAfterSeconds is that long. Negative, empty, fractional or
+// other text: nullopt (the header is then ignored).
 std::optional<std::int64_t> parse_seconds(std::string_view text) {
   text = trim(text);
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
   std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || value < 0 || value > kMaxRetryAfterSeconds) return std::nullopt;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && value > kMaxRetryAfterSeconds))
+    return kMaxRetryAfterSeconds;
+  if (ec != std::errc()) return std::nullopt;
   return value;
 }
 
@@ -117,6 +123,9 @@ std::optional<std::chrono::milliseconds> retry_after(const Response& response,
       }
       return milliseconds(seconds(std::clamp<std::int64_t>(when - reference, 0, kMaxRetryAfterSeconds)));
     }
+    // Present but invalid: ignored (RFC 9110), so the caller's backoff applies
+    // rather than the rate window's reset, which says nothing about this call.
+    return std::nullopt;
   }
   if (response.status == 429) {
     if (auto value = response.header("inin-ratelimit-reset")) {

@@ -119,11 +119,13 @@ struct ExportPipeline::Resolved {
   bool created = false;
 };
 
-ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink, Clock& clock,
-                               Sleeper& sleeper, ProgressObserver& progress)
+ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink,
+                               resilience::Patience& patience, Clock& clock, Sleeper& sleeper,
+                               ProgressObserver& progress)
     : settings_(std::move(settings)),
       api_(api),
       sink_(sink),
+      patience_(patience),
       clock_(clock),
       sleeper_(sleeper),
       progress_(progress),
@@ -173,6 +175,14 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
         .emit();
     return stopped_error(outcome, request.type.paged());
   }
+  if (auto ended = patience_.spent()) {
+    // The API has been down too long: what did land stays; the rest waits
+    // for the next run, which skips the landed chunks.
+    progress_.job_finished(false);
+    ended->message = fmt::format("job {}: {} of {} chunks landed, then {}", outcome.job_id,
+                                 outcome.chunks_landed + outcome.chunks_skipped, outcome.chunks_total, ended->message);
+    return *ended;
+  }
   const bool complete = outcome.chunks_failed == 0;
   progress_.job_finished(complete);
   log::info(complete ? "job exported" : "job incomplete")
@@ -221,16 +231,18 @@ Result<ExportPipeline::Resolved> ExportPipeline::resolve_job(const ExportRequest
         .emit();
     return Resolved{(*unfinished)->job_id, false};
   }
-  // Creating is not idempotent: retry only when the server answered that it
-  // did not take the request (429, 503...). After a timeout or a reset the job
-  // may exist, and a blind retry would start a second one.
+  // Creating is not idempotent: retry only when the request never left (no
+  // connection, no token, the breaker held it) or the server answered that it
+  // did not take it (429, 503...). After a timeout or a reset, or a success
+  // whose body was cut short, the job may exist, and a blind retry would
+  // start a second one.
   int attempts = 0;
   auto created = resilience::retry(
-      settings_.retry, sleeper_,
+      settings_.retry, patience_, sleeper_,
       [&](int n) -> Result<std::string> {
         attempts = n;
         auto id = api_.create_job(request.type, request.query_json);
-        if (!id.ok() && id.error().transient() && id.error().http_status == 0) {
+        if (!id.ok() && id.error().transient() && !id.error().not_sent && id.error().http_status < 300) {
           Error e = std::move(id).error();
           e.kind = ErrorKind::kPermanent;
           e.message += " (the job may have been created: not retried; check the API and use --job-id)";
@@ -256,10 +268,10 @@ Result<api::JobSnapshot> ExportPipeline::poll(const ExportRequest& request, cons
   const std::string type = request.type.to_string();
   api::PollOptions options;
   options.interval = settings_.poll_interval;
-  options.max_duration = settings_.max_poll_duration;
+  options.max_job_wait = settings_.max_job_wait;
   options.retry = settings_.retry;
   ReportingSleeper sleeper(sleeper_, progress_);
-  api::JobPoller poller(api_, options, clock_, sleeper);
+  api::JobPoller poller(api_, options, patience_, clock_, sleeper);
   std::string last_state;
   Status store_status = ok_status();
   auto snapshot = poller.poll(request.type, job_id, [&](const api::JobSnapshot& snap, int) {
@@ -328,7 +340,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
     const SteadyTime start = clock_.now();
     int attempts = 0;
     auto result = resilience::retry(
-        settings_.retry, sleeper_,
+        settings_.retry, patience_, sleeper_,
         [&](int n) -> Result<Downloaded> {
           attempts = n;
           // A fresh parser and collector each attempt: nothing of a failed
@@ -355,6 +367,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
     // Stopping: a chunk cut short is not a failure, and one received whole is
     // not landed now either; the next run downloads both.
     if (stop_.requested() || (!result.ok() && result.error().kind == ErrorKind::kInterrupted)) return;
+    if (!result.ok() && patience_.spent()) return;  // not the chunk's fault: the next run fetches it
     if (!result.ok()) {
       const Error& e = result.error();
       log::error("chunk failed")
@@ -406,7 +419,9 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   workers.reserve(workers_n);
   for (std::size_t w = 0; w < workers_n; ++w) {
     workers.emplace_back([&] {
-      for (std::size_t i = next++; i < pending.size() && !stop_.requested(); i = next++) download_one(*pending[i]);
+      for (std::size_t i = next++; i < pending.size() && !stop_.requested() && !patience_.spent(); i = next++) {
+        download_one(*pending[i]);
+      }
     });
   }
   for (auto& t : workers) t.join();
@@ -447,7 +462,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
     };
     int attempts = 0;
     auto fetched = resilience::retry(
-        settings_.retry, sleeper_,
+        settings_.retry, patience_, sleeper_,
         [&](int n) -> Result<Fetched> {
           attempts = n;
           auto p = api_.fetch_page(request.type, job_id, cursor, settings_.page_size);
@@ -466,6 +481,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
       outcome.interrupted = true;
       break;
     }
+    if (!fetched.ok() && patience_.spent()) break;  // run() reports it; the next run resumes here
     if (!fetched.ok()) {
       const std::string reason = fmt::format("{} (after {} attempt(s))", fetched.error().describe(), attempts);
       if (auto s = sink_.mark_failed({job_id, chunk_id}, attempts, reason); !s.ok()) {

@@ -14,21 +14,22 @@
 #include "base/result.hpp"
 #include "base/stop.hpp"
 #include "pipeline/progress.hpp"
+#include "resilience/patience.hpp"
 #include "resilience/retry_loop.hpp"
 #include "sinks/sink.hpp"
 
 namespace gb::pipeline {
 
 struct PipelineSettings {
-  int concurrency = 5;                                                  // bulk chunk downloads at once
-  int page_size = 1000;                                                 // analytics cursor pages
-  std::uint64_t spill_threshold_bytes = 200ull << 20;                   // bigger chunks wait in a temp file, not memory
-  std::filesystem::path spill_dir;                                      // empty = the system's temp dir
-  std::uint64_t landing_batch_bytes = 4ull << 20;                       // batch size when reading a spilled chunk back
-  std::size_t landing_queue = 2;                                        // finished chunks waiting for the writer
-  resilience::RetryPolicy retry;                                        // per chunk / page / status call
-  std::chrono::milliseconds poll_interval{15'000};                      // while queued or running
-  std::chrono::milliseconds max_poll_duration{std::chrono::hours(24)};  // then give up with a diagnostic
+  int concurrency = 5;                                             // bulk chunk downloads at once
+  int page_size = 1000;                                            // analytics cursor pages
+  std::uint64_t spill_threshold_bytes = 200ull << 20;              // bigger chunks wait in a temp file, not memory
+  std::filesystem::path spill_dir;                                 // empty = the system's temp dir
+  std::uint64_t landing_batch_bytes = 4ull << 20;                  // batch size when reading a spilled chunk back
+  std::size_t landing_queue = 2;                                   // finished chunks waiting for the writer
+  resilience::RetryPolicy retry;                                   // per chunk / page / status call
+  std::chrono::milliseconds poll_interval{15'000};                 // longest wait between polls
+  std::chrono::milliseconds max_job_wait{std::chrono::hours(24)};  // a job still running then: give up
   const StopSignal* stop = nullptr;  // checked between chunks and pages; nullptr: process_stop() (Ctrl-C)
 };
 
@@ -69,16 +70,19 @@ std::string query_hash(const api::ExportType& type, const std::string& query_jso
 // joins its own download and writer threads inside run().
 class ExportPipeline {
  public:
-  ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink, Clock& clock, Sleeper& sleeper,
-                 ProgressObserver& progress);
+  // `patience` is the run's: the one the API stack's transport reports every
+  // call to. Once it is spent no new download starts, and run() returns its
+  // Error (what failed, for how long; the same command resumes).
+  ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink, resilience::Patience& patience,
+                 Clock& clock, Sleeper& sleeper, ProgressObserver& progress);
 
   // Ok only when every record of the job has landed or is quarantined (in
   // this run or an earlier one). Otherwise one Error with one line saying why:
   // the job ended FAILED, N chunks could not be landed (first reason), the
-  // store failed, polling timed out... When a stop is requested (Ctrl-C) it
-  // starts no more downloads, lands no chunk it has not wholly received, lets
-  // the writer finish the chunk it is landing, and returns a kInterrupted
-  // Error saying how many chunks landed in this run.
+  // store failed, the API has been down longer than the patience... When a
+  // stop is requested (Ctrl-C) it starts no more downloads, lands no chunk it
+  // has not wholly received, lets the writer finish the chunk it is landing,
+  // and returns a kInterrupted Error saying how many chunks landed in this run.
   Result<ExportOutcome> run(const ExportRequest& request);
 
  private:
@@ -91,6 +95,7 @@ class ExportPipeline {
   PipelineSettings settings_;
   api::JobsApi& api_;
   sinks::Sink& sink_;
+  resilience::Patience& patience_;
   Clock& clock_;
   Sleeper& sleeper_;
   ProgressObserver& progress_;

@@ -40,7 +40,11 @@ void LocalRateLimiter::acquire() {
 
 void LocalRateLimiter::observe(const RateSignal& signal) {
   if (!signal.remaining) return;
-  const auto reset = std::max(signal.reset.value_or(settings_.window), std::chrono::milliseconds(0));
+  // At most one window: a longer wait the server asks for is the retry loop's
+  // and the breaker's to honour (or to end the run), not a block on every
+  // caller of acquire().
+  const auto reset =
+      std::clamp(signal.reset.value_or(settings_.window), std::chrono::milliseconds(0), settings_.window);
   std::lock_guard lock(mutex_);
   const SteadyTime now = clock_.now();
   if (*signal.remaining <= 0) {

@@ -38,7 +38,8 @@ struct RateLimiterSettings {
 
 // A sliding window of the last `requests_per_window` grants: a request may go
 // when fewer than that were granted in the last `window`, and no slow-down
-// ordered by observe() holds it back. Thread-safe; sleeps without the lock.
+// ordered by observe() holds it back (a pause lasts at most one window).
+// Thread-safe; sleeps without the lock.
 class LocalRateLimiter final : public RateBudget {
  public:
   // Throws std::invalid_argument on a non-positive budget or window (start-up misconfiguration).

@@ -28,9 +28,7 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt) 
 }
 
 std::chrono::milliseconds delay_after(const RetryPolicy& policy, const Error& error, int attempt) {
-  if (error.retry_after) {
-    return std::clamp(*error.retry_after, std::chrono::milliseconds(0), policy.max_retry_after);
-  }
+  if (error.retry_after) return std::max(*error.retry_after, std::chrono::milliseconds(0));
   return backoff_delay(policy, attempt);
 }
 

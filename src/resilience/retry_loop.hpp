@@ -1,7 +1,8 @@
 #pragma once
 // One retry loop for every idempotent call. Transient errors are retried with
 // exponential backoff and full jitter, or after the server's Retry-After when
-// it gave one (capped); everything else returns at once.
+// it gave one; everything else returns at once. How long an outage is waited
+// out is the run's Patience's to say.
 #include <chrono>
 #include <functional>
 #include <random>
@@ -9,37 +10,51 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "resilience/patience.hpp"
 
 namespace gb::resilience {
 
 struct RetryPolicy {
-  int max_attempts = 6;                                // first try included
-  std::chrono::milliseconds base_delay{500};           // backoff base
-  std::chrono::milliseconds max_delay{60'000};         // backoff cap
-  std::chrono::milliseconds max_retry_after{300'000};  // cap on a server's Retry-After
+  int max_attempts = 6;                         // first try included; failures during an outage do not count
+  std::chrono::milliseconds base_delay{500};    // backoff base
+  std::chrono::milliseconds max_delay{60'000};  // backoff cap
 };
 
 // Full jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1))].
 // attempt counts from 1 (the delay before the 2nd try). Thread-safe.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt);
 
-// The delay before the next try after `error`: its retry_after (capped) if it
-// has one, else backoff_delay.
+// The delay before the next try after `error`: its retry_after if it has one
+// (a valid Retry-After wins over backoff), else backoff_delay.
 std::chrono::milliseconds delay_after(const RetryPolicy& policy, const Error& error, int attempt);
 
-// Calls attempt(n) for n = 1, 2, ... until it succeeds, fails permanently, or
-// max_attempts is reached; returns the last outcome. on_retry(error, n, delay)
-// is told before each wait (for logs). `attempt` returns Result<T>.
+// Calls attempt(n) for n = 1, 2, ... until it succeeds or fails permanently,
+// and returns that outcome. A transient failure is retried after the delay
+// patience.before_retry() grants; it ends the loop with its Error instead
+// when the outage has lasted too long or the server asks for a longer wait.
+// Failures outside an outage (a body cut short or not JSON while the API
+// answers) count: after max_attempts of them the last one is returned.
+// on_retry(error, n, delay) is told before each wait (for logs).
+template <class F, class OnRetry>
+auto retry(const RetryPolicy& policy, Patience& patience, Sleeper& sleeper, F&& attempt, OnRetry&& on_retry)
+    -> std::invoke_result_t<F&, int> {
+  for (int n = 1, counted = 0;; ++n) {
+    auto outcome = attempt(n);
+    if (outcome.ok() || !outcome.error().transient()) return outcome;
+    if (!patience.in_outage() && ++counted >= policy.max_attempts) return outcome;
+    auto delay = patience.before_retry(outcome.error(), delay_after(policy, outcome.error(), n));
+    if (!delay.ok()) return std::move(delay).error();
+    on_retry(outcome.error(), n, *delay);
+    sleeper.sleep_for(*delay);
+  }
+}
+
+// Without a run's patience (tests, one-off calls): max_attempts alone bounds it.
 template <class F, class OnRetry>
 auto retry(const RetryPolicy& policy, Sleeper& sleeper, F&& attempt, OnRetry&& on_retry)
     -> std::invoke_result_t<F&, int> {
-  for (int n = 1;; ++n) {
-    auto outcome = attempt(n);
-    if (outcome.ok() || !outcome.error().transient() || n >= policy.max_attempts) return outcome;
-    const auto delay = delay_after(policy, outcome.error(), n);
-    on_retry(outcome.error(), n, delay);
-    sleeper.sleep_for(delay);
-  }
+  Patience unbounded(std::chrono::hours(24 * 365), system_clock());
+  return retry(policy, unbounded, sleeper, std::forward<F>(attempt), std::forward<OnRetry>(on_retry));
 }
 
 template <class F>

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "base/result.hpp"
@@ -42,11 +43,13 @@ struct Faults {
   FaultRate job_expired;    // analytics jobs only: ends EXPIRED
   // Fixed settings:
   std::chrono::milliseconds slow_delay{1000};
-  int retry_after_seconds = 2;              // Retry-After of injected 429s
+  int retry_after_seconds = 2;              // Retry-After of injected 429s...
+  std::string retry_after_text;             // ...or, when set, this text verbatim ("-5", "soon", " ", a date)
   std::uint64_t huge_chunk_mb = 0;          // >0: the first chunk of every bulk job is about this big
   bool chunks_out_of_order = false;         // bulk status lists chunks shuffled, not by index
   std::chrono::seconds outage_after{0};     // an outage window starting this long after start...
   std::chrono::seconds outage_duration{0};  // ...lasting this long (0 = none): every request 503
+  bool outage_without_retry_after = false;  // its 503s say nothing of when it ends
 };
 
 enum class FaultKind {

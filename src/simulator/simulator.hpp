@@ -40,7 +40,8 @@ struct Settings {
   std::string client_id = "sim-client";  // the only credentials /oauth/token accepts
   std::string client_secret = "sim-secret";
   double job_seconds = 2.0;               // time a job spends queued+processing before it ends
-  std::chrono::seconds token_ttl{86399};  // expires_in of issued tokens
+  std::chrono::seconds token_ttl{86399};  // expires_in of issued tokens (they expire then)
+  bool omit_expires_in = false;           // leave expires_in out of token responses (RFC 6749: optional)
   int rate_limit_requests = 300;          // budget of API requests per window (all clients together)
   int rate_limit_window_seconds = 60;
   std::size_t record_bytes = 0;  // 0 = natural sizes (conversations ~2-4 KB); else pad each record to this

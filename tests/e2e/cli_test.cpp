@@ -199,6 +199,54 @@ TEST_F(CliTest, BadInputGivesOneClearLineAndExitStatusTwo) {
   EXPECT_THAT(r.err, HasSubstr("--concurrency"));
 }
 
+int error_lines(const std::string& err) {
+  int n = 0;
+  for (std::size_t at = err.find("genesys-bulk: error: "); at != std::string::npos;
+       at = err.find("genesys-bulk: error: ", at + 1))
+    ++n;
+  return n;
+}
+
+TEST_F(CliTest, AServerAskingToWaitLongerThanMaxOutageEndsTheExportAtOnceWithOneLine) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 1000, 500}};
+  sim.faults.outage_duration = std::chrono::seconds(3600);  // every request 503, Retry-After: the hour left
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  auto args = export_args(*server, "bulk:users", job);
+  args.insert(args.end(), {"--max-outage", "60"});
+  const auto r = run(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(error_lines(r.err), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("genesys-bulk: error: transient: polling job " + job + ": the server asked to wait "));
+  EXPECT_THAT(r.err, HasSubstr("left of --max-outage (HTTP 503: "));
+  EXPECT_THAT(r.err, HasSubstr("run the same command again to resume"));
+}
+
+TEST_F(CliTest, EveryCallFailingForMaxOutageEndsTheExportWithOneLineSayingWhatAndHowLong) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 1000, 500}};
+  sim.faults.server_error.probability = 1.0;  // every API request 502/503/504, no Retry-After
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  auto args = export_args(*server, "bulk:users", job);
+  args.insert(args.end(), {"--max-outage", "1"});
+  const auto r = run(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(error_lines(r.err), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("polling job " + job + ": every API call has failed for "));
+  EXPECT_THAT(r.err, HasSubstr("(--max-outage 1s); the last: HTTP 50"));
+  EXPECT_THAT(r.err, HasSubstr("run the same command again to resume"));
+}
+
+TEST_F(CliTest, ExportHelpNamesThePatienceFlags) {
+  const auto r = run({"export", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("--max-outage"));
+  EXPECT_THAT(r.out, HasSubstr("--max-job-wait"));
+  EXPECT_THAT(r.out, HasSubstr("(the first after 1 s, then doubling)"));
+}
+
 TEST_F(CliTest, DemoLandsEveryExpectedRecordAndSaysSo) {
   const std::string db = (dir_.path() / "demo.db").string();
   const auto r = run({"demo", "--db", db, "--no-progress"});

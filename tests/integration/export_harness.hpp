@@ -70,6 +70,14 @@ class ExportHarness {
   const std::string& db_path() const { return db_path_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   pipeline::PipelineSettings& pipeline_settings() { return pipeline_; }
+  // What the API stack is built from (max_outage, hosts...), for the next run().
+  config::Settings& settings() { return settings_; }
+  // Our side's time for the next run(): share it with the simulator
+  // (simulator::Settings::clock) so that waits are stepped, not slept.
+  void use_clock(FakeClock& clock) {
+    clock_ = &clock;
+    sleeper_ = &clock;
+  }
   std::string job(std::size_t i) const { return server_->jobs().at(i).job_id; }
 
   // One export run, as `export` does it, with a fresh sink and stack (a new process, as far as the store knows).
@@ -77,10 +85,10 @@ class ExportHarness {
                                       const std::string& query = "{}", pipeline::ProgressObserver* progress = nullptr) {
     auto sink = app::open_sink("sqlite:" + db_path_);
     if (!sink.ok()) return std::move(sink).error();
-    auto stack = app::ApiStack::build(settings_, system_clock(), system_sleeper());
+    auto stack = app::ApiStack::build(settings_, *clock_, *sleeper_);
     if (!stack.ok()) return std::move(stack).error();
     pipeline::NullProgress quiet;
-    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, system_clock(), system_sleeper(),
+    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, (*stack)->patience(), *clock_, *sleeper_,
                                progress != nullptr ? *progress : quiet);
     pipeline::ExportRequest request;
     auto parsed = api::ExportType::parse(type);
@@ -112,6 +120,8 @@ class ExportHarness {
   std::string db_path_;
   config::Settings settings_;
   pipeline::PipelineSettings pipeline_;
+  Clock* clock_ = &system_clock();
+  Sleeper* sleeper_ = &system_sleeper();
 };
 
 }  // namespace gb::testing

@@ -247,5 +247,74 @@ TEST(ExportTest, ARerunOfTheSameQueryAdoptsItsUnfinishedJobInsteadOfCreatingAnot
   EXPECT_EQ(h.server().jobs().size(), 2u);
 }
 
+// Bounded patience. Our side and the simulator share a FakeClock: the
+// minutes of an outage are stepped, not slept.
+simulator::Settings outage_simulator(FakeClock& clock, std::chrono::seconds outage, bool retry_after) {
+  auto sim = quick_simulator();
+  sim.clock = &clock;
+  sim.jobs = {{"bulk:users", 5000, 1000}};
+  sim.faults.outage_duration = outage;  // from the start: every request 503
+  sim.faults.outage_without_retry_after = !retry_after;
+  return sim;
+}
+
+TEST(ExportTest, AnOutageLongerThanMaxOutageEndsTheRunSayingWhatFailedForHowLongAndTheSameCommandResumes) {
+  FakeClock clock;
+  ExportHarness h(outage_simulator(clock, std::chrono::minutes(10), /*retry_after=*/false));
+  h.use_clock(clock);
+  h.settings().retry.max_outage = std::chrono::minutes(5);
+  h.pipeline_settings().retry.base_delay = std::chrono::milliseconds(500);
+  h.pipeline_settings().retry.max_delay = std::chrono::seconds(60);
+  const SteadyTime began = clock.now();
+  auto first = h.run("bulk:users", h.job(0));
+  ASSERT_FALSE(first.ok());
+  EXPECT_TRUE(first.error().transient());
+  EXPECT_THAT(first.error().message,
+              HasSubstr("polling job " + h.job(0) +
+                        ": every API call has failed for 5m00s (--max-outage 5m00s); the last: HTTP 503: "));
+  EXPECT_THAT(first.error().message, HasSubstr("run the same command again to resume"));
+  EXPECT_EQ(clock.now() - began, std::chrono::minutes(5));  // not the 24 hours of the poll's limit
+
+  clock.advance(std::chrono::minutes(5));  // the outage is over
+  auto second = h.run("bulk:users", h.job(0));
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_EQ(second->chunks_landed, 5u);
+  const auto check = h.check(h.job(0));
+  EXPECT_TRUE(check.exact()) << check.summary();
+}
+
+TEST(ExportTest, AServerAskingToWaitLongerThanMaxOutageEndsTheRunAtOnceSayingWhatItAskedFor) {
+  FakeClock clock;
+  ExportHarness h(outage_simulator(clock, std::chrono::hours(2), /*retry_after=*/true));
+  h.use_clock(clock);
+  h.settings().retry.max_outage = std::chrono::minutes(5);
+  auto run = h.run("bulk:users", h.job(0));
+  ASSERT_FALSE(run.ok());
+  EXPECT_THAT(run.error().message, HasSubstr("the server asked to wait 2h00m before trying again, more than the "
+                                             "5m00s left of --max-outage (HTTP 503: "));
+  EXPECT_THAT(run.error().message, HasSubstr("run the same command again to resume"));
+  EXPECT_EQ(run.error().retry_after, std::chrono::hours(2));  // what a worker would hand to the broker
+  EXPECT_EQ(clock.total_slept(), Duration::zero());
+}
+
+TEST(ExportTest, CreatingAJobWhileTheLoginIsUnreachableIsRetriedAndNeverSaysTheJobMayExist) {
+  // No create request can have left without a token: retrying it is safe.
+  FakeClock clock;
+  auto sim = quick_simulator();
+  sim.clock = &clock;
+  ExportHarness h(sim);
+  h.use_clock(clock);
+  h.settings().hosts.login_url = "http://127.0.0.1:1";  // nothing listens there: connection refused
+  h.settings().retry.max_outage = std::chrono::minutes(1);
+  h.pipeline_settings().retry.max_delay = std::chrono::seconds(10);
+  auto run = h.run("bulk:users", "");
+  ASSERT_FALSE(run.ok());
+  const std::string& m = run.error().message;
+  EXPECT_THAT(m, HasSubstr("creating the bulk:users job failed after "));
+  EXPECT_THAT(m, HasSubstr("every API call has failed for 1m00s (--max-outage 1m00s)"));
+  EXPECT_THAT(m, ::testing::Not(HasSubstr("may have been created")));
+  EXPECT_EQ(clock.total_slept(), std::chrono::minutes(1));
+}
+
 }  // namespace
 }  // namespace gb::testing

@@ -41,19 +41,31 @@ Result<TokenGrant> parse_token_response(std::string& body) {
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
   std::string_view access_token;
-  std::int64_t expires_in = 0;
   if (parser.iterate(padded(body)).get(doc) != simdjson::SUCCESS ||
-      doc.find_field_unordered("access_token").get_string().get(access_token) != simdjson::SUCCESS ||
-      doc.find_field_unordered("expires_in").get_int64().get(expires_in) != simdjson::SUCCESS) {
-    return permanent_error("OAuth token response lacks access_token or expires_in");
+      doc.find_field_unordered("access_token").get_string().get(access_token) != simdjson::SUCCESS) {
+    return permanent_error("OAuth token response lacks access_token");
   }
   if (access_token.empty() || access_token.size() > kMaxTokenChars || !is_header_safe(access_token)) {
     return permanent_error("OAuth token response has an unusable access_token");
   }
-  if (expires_in <= 0 || expires_in > kMaxExpiresIn) {
-    return permanent_error(fmt::format("OAuth token response has an implausible expires_in ({})", expires_in));
+  TokenGrant grant{std::string(access_token), std::nullopt};
+  simdjson::ondemand::value field;
+  const auto found = doc.find_field_unordered("expires_in").get(field);
+  simdjson::ondemand::json_type type = simdjson::ondemand::json_type::null;
+  if (found == simdjson::SUCCESS && field.type().get(type) == simdjson::SUCCESS &&
+      type != simdjson::ondemand::json_type::null) {
+    std::int64_t expires_in = 0;
+    if (field.get_int64().get(expires_in) != simdjson::SUCCESS) {
+      return permanent_error("OAuth token response has an expires_in that is not a whole number");
+    }
+    if (expires_in <= 0 || expires_in > kMaxExpiresIn) {
+      return permanent_error(fmt::format("OAuth token response has an implausible expires_in ({})", expires_in));
+    }
+    grant.expires_in_s = expires_in;
+  } else if (found != simdjson::SUCCESS && found != simdjson::NO_SUCH_FIELD) {
+    return permanent_error("OAuth token response is not valid JSON");
   }
-  return TokenGrant{std::string(access_token), expires_in};
+  return grant;
 }
 
 }  // namespace gb::api::detail

@@ -3,6 +3,7 @@
 // apart from the cache that sends the request (token_cache.cpp), so that they
 // can be tested and fuzzed on bytes alone.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/result.hpp"
@@ -10,12 +11,13 @@
 namespace gb::api::detail {
 
 struct TokenGrant {
-  std::string access_token;  // 1..16 KiB of visible ASCII (it goes into a header)
-  std::int64_t expires_in_s = 0;
+  std::string access_token;                  // 1..16 KiB of visible ASCII (it goes into a header)
+  std::optional<std::int64_t> expires_in_s;  // nullopt: absent or null (optional, RFC 6749 §5.1)
 };
 
 // The body of a 2xx token response. kPermanent when it is too large, not JSON,
-// or lacks a usable access_token or expires_in (1 s .. 30 days); the message
+// lacks a usable access_token, or has an expires_in that is not a whole
+// number of seconds in 1 s .. 30 days (a missing or null one is fine); the message
 // never quotes the body (it may hold a token). Grows `body`'s capacity by
 // simdjson's padding. Pure; thread-safe.
 Result<TokenGrant> parse_token_response(std::string& body);

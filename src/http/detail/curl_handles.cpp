@@ -35,7 +35,11 @@ Error error_from_curl(CURLcode code, std::string_view detail, std::string_view w
     default: break;
   }
   const std::string_view text = detail.empty() ? std::string_view(curl_easy_strerror(code)) : detail;
-  return make_error(kind, fmt::format("{}: {} (curl {})", what, text, static_cast<int>(code)));
+  Error error = make_error(kind, fmt::format("{}: {} (curl {})", what, text, static_cast<int>(code)));
+  // No connection was made, so no byte of the request reached the server.
+  error.not_sent =
+      code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_CONNECT;
+  return error;
 }
 
 }  // namespace gb::http::detail

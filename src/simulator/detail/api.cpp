@@ -380,7 +380,8 @@ Reply Api::handle(const HttpRequest& req) {
   } else if (outage) {
     r = error(503, "service.unavailable", "The service is temporarily unavailable (simulated outage)");
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*outage - now).count();
-    r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, (left + 999) / 1000)));
+    if (!f.outage_without_retry_after)
+      r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, (left + 999) / 1000)));
   } else if (req.body_too_large) {
     r = error(413, "", "The request body is too large");
   } else if (!m.api) {
@@ -400,7 +401,8 @@ Reply Api::handle(const HttpRequest& req) {
       r.headers.emplace_back("Retry-After", std::to_string(std::max(1, d.reset_seconds)));
     } else if (faults_.fire(FaultKind::kTooManyRequests)) {
       r = error(429, "too.many.requests", "Rate limit exceeded (simulated)");
-      r.headers.emplace_back("Retry-After", std::to_string(f.retry_after_seconds));
+      r.headers.emplace_back("Retry-After",
+                             f.retry_after_text.empty() ? std::to_string(f.retry_after_seconds) : f.retry_after_text);
     } else if (faults_.fire(FaultKind::kServerError)) {
       static constexpr int kStatuses[] = {503, 502, 504};
       const int status = kStatuses[server_error_turn_.fetch_add(1) % 3];
@@ -520,8 +522,10 @@ Reply Api::oauth_token(const HttpRequest& req) {
   r.status = 200;
   std::string body = "{";
   json_field(body, "access_token", token);
-  fmt::format_to(std::back_inserter(body), ",\"token_type\":\"bearer\",\"expires_in\":{}}}",
-                 settings_.token_ttl.count());
+  body += ",\"token_type\":\"bearer\"";
+  if (!settings_.omit_expires_in)
+    fmt::format_to(std::back_inserter(body), ",\"expires_in\":{}", settings_.token_ttl.count());
+  body += '}';
   r.body = make_body(std::move(body));
   return r;
 }

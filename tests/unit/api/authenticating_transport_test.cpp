@@ -41,6 +41,28 @@ TEST_F(AuthenticatingTransportTest, A401RefreshesTheTokenOnceAndRetries) {
   EXPECT_EQ(requests(kBulkStatusRoute, 200), 2u);
 }
 
+TEST_F(AuthenticatingTransportTest, ATokenWithoutExpiresInThatDiesSoonerIsRefreshedOnceOnA401) {
+  settings_.omit_expires_in = true;
+  settings_.token_ttl = std::chrono::seconds(60);  // the server's real lifetime, unsaid
+  start();
+  ASSERT_TRUE(api_->get_job(bulk_users(), first_job_id()).ok());
+  clock_.advance(std::chrono::seconds(100));  // dead for the server, fresh by our assumed 5 minutes
+  auto job = api_->get_job(bulk_users(), first_job_id());
+  ASSERT_TRUE(job.ok()) << job.error().describe();
+  EXPECT_EQ(requests(kBulkStatusRoute, 401), 1u);
+  EXPECT_EQ(requests(kTokenRoute), 2u);
+}
+
+TEST_F(AuthenticatingTransportTest, ACallWhoseTokenCouldNotBeFetchedWasNeverSent) {
+  start();
+  server_->start_outage(std::chrono::milliseconds(60'000));  // the login answers 503
+  auto created = api_->create_job(bulk_users(), "{}");
+  ASSERT_FALSE(created.ok());
+  EXPECT_TRUE(created.error().transient()) << created.error().describe();
+  EXPECT_TRUE(created.error().not_sent);  // so creating may be retried: no job can exist
+  EXPECT_EQ(requests("POST /api/v2/bulk/jobs/{jobType}"), 0u);
+}
+
 TEST_F(AuthenticatingTransportTest, ASecond401IsPermanentAndNotRetried) {
   settings_.faults.revoke_token.count = 2;  // the first two API requests find their token revoked
   start();

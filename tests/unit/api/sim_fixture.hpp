@@ -13,6 +13,8 @@
 #include "api/token_cache.hpp"
 #include "base/clock.hpp"
 #include "http/curl_transport.hpp"
+#include "http/patience_transport.hpp"
+#include "resilience/patience.hpp"
 #include "simulator/simulator.hpp"
 
 namespace gb::api::testing {
@@ -33,8 +35,10 @@ class SimFixture : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.error().describe();
     server_ = std::move(*server);
     base_ = server_->base_url();
-    tokens_ = std::make_unique<TokenCache>(curl_, token_options(), clock_);
-    auth_ = std::make_unique<AuthenticatingTransport>(curl_, *tokens_);
+    patience_ = std::make_unique<resilience::Patience>(max_outage_, clock_);
+    watched_ = std::make_unique<http::PatienceTransport>(curl_, *patience_);
+    tokens_ = std::make_unique<TokenCache>(*watched_, token_options(), clock_);
+    auth_ = std::make_unique<AuthenticatingTransport>(*watched_, *tokens_);
     api_ = std::make_unique<GenesysJobsApi>(*auth_, GenesysJobsApiOptions{base_});
   }
 
@@ -76,6 +80,10 @@ class SimFixture : public ::testing::Test {
   std::unique_ptr<simulator::Server> server_;
   std::string base_;
   http::CurlTransport curl_;
+  // Every call reports to the run's patience, as in the real stack.
+  std::chrono::milliseconds max_outage_{std::chrono::hours(1)};
+  std::unique_ptr<resilience::Patience> patience_;
+  std::unique_ptr<http::PatienceTransport> watched_;
   std::unique_ptr<TokenCache> tokens_;
   std::unique_ptr<AuthenticatingTransport> auth_;
   std::unique_ptr<GenesysJobsApi> api_;

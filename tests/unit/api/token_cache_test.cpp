@@ -112,6 +112,22 @@ TEST_F(TokenCacheTest, TokensAreRedactedFromLogs) {
   EXPECT_EQ(log::redact("secret=" + settings_.client_secret).find(settings_.client_secret), std::string::npos);
 }
 
+TEST_F(TokenCacheTest, ATokenWithoutExpiresInIsAcceptedAndRefreshedEarlyWithinItsAssumedLifetime) {
+  settings_.omit_expires_in = true;  // RFC 6749 §5.1: expires_in is optional
+  start();
+  auto first = tokens_->token();
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  ASSERT_EQ(token_options().assumed_lifetime, seconds(300));
+  clock_.advance(seconds(300 - 121));  // 121 s of the assumed 5 minutes left: still good
+  ASSERT_TRUE(tokens_->token().ok());
+  EXPECT_EQ(requests(kTokenRoute), 1u);
+  clock_.advance(seconds(1));  // within the 120 s buffer: refreshed before it might expire
+  auto second = tokens_->token();
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(*second, *first);
+  EXPECT_EQ(requests(kTokenRoute), 2u);
+}
+
 TEST_F(TokenCacheTest, LoginOutageIsTransientForTheCallersRetryLoop) {
   start();
   server_->start_outage(std::chrono::milliseconds(60'000));

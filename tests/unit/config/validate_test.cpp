@@ -22,7 +22,8 @@ TEST(Settings, DefaultsAreTheIssues) {
   EXPECT_EQ(s.rate.requests, 300);
   EXPECT_EQ(s.rate.window, seconds(60));
   EXPECT_EQ(s.poll.interval, seconds(15));
-  EXPECT_EQ(s.poll.max_duration, seconds(24 * 3600));
+  EXPECT_EQ(s.poll.max_job_wait, seconds(24 * 3600));
+  EXPECT_EQ(s.retry.max_outage, seconds(300));
   EXPECT_EQ(s.download.concurrency, 5);
   EXPECT_EQ(s.download.spill_threshold_bytes, 200ull << 20);
   EXPECT_TRUE(validate(good()).ok()) << validate(good()).error().describe();
@@ -47,7 +48,8 @@ TEST(Validate, BadValuesAreRefusedWithOneClearLine) {
       {[](Settings& s) { s.breaker.failure_threshold = 0; }, "breaker failure threshold"},
       {[](Settings& s) { s.breaker.cool_down = seconds(0); }, "breaker cool-down"},
       {[](Settings& s) { s.poll.interval = seconds(0); }, "poll interval must be positive"},
-      {[](Settings& s) { s.poll.max_duration = seconds(10); }, "poll interval must not exceed"},
+      {[](Settings& s) { s.poll.max_job_wait = seconds(10); }, "poll interval must not exceed"},
+      {[](Settings& s) { s.retry.max_outage = seconds(0); }, "maximum outage must be positive"},
       {[](Settings& s) { s.download.page_size = -5; }, "page size must be between 1 and 100000 (got -5)"},
       {[](Settings& s) { s.download.concurrency = 0; }, "download concurrency"},
       {[](Settings& s) { s.download.spill_threshold_bytes = 10; }, "spill threshold"},

@@ -266,6 +266,7 @@ TEST_F(CurlTransportTest, ResetMidBodyIsTransient) {
   auto r = t.send(get(url("/reset?n=400000")), &sink);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kTransient) << r.error().describe();
+  EXPECT_FALSE(r.error().not_sent);  // it went out: its outcome is unknown
   // And the pool recovers: the next call on a fresh connection works.
   EXPECT_TRUE(t.send(get(url("/ok"))).ok());
 }
@@ -278,6 +279,7 @@ TEST_F(CurlTransportTest, TimeoutIsTransient) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().kind, ErrorKind::kTransient);
   EXPECT_NE(out.error().message.find("curl 28"), std::string::npos) << out.error().message;
+  EXPECT_FALSE(out.error().not_sent);
 }
 
 TEST_F(CurlTransportTest, ConnectionsAreReused) {
@@ -316,7 +318,16 @@ TEST(CurlTransportErrors, RefusedConnectionIsTransient) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kTransient) << r.error().describe();
     EXPECT_EQ(r.error().http_status, 0);
+    EXPECT_TRUE(r.error().not_sent);  // no connection: the server cannot have acted on it
   }
+}
+
+TEST(CurlTransportErrors, AnUnresolvableHostMeansTheRequestNeverLeft) {
+  CurlTransport t;
+  auto r = t.send(get("http://no-such-host.invalid/x"));  // RFC 6761: never resolves
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransient) << r.error().describe();
+  EXPECT_TRUE(r.error().not_sent) << r.error().describe();
 }
 
 TEST(CurlTransportErrors, OtherSchemesAndBadUrlsArePermanent) {

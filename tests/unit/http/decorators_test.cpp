@@ -56,6 +56,15 @@ TEST(RateSignal, AResetBeyondAWeekIsIgnored) {
   EXPECT_FALSE(rate_signal(with(200, {{"inin-ratelimit-reset", "-1"}})).reset);
 }
 
+TEST(RateSignal, A429WithoutAValidWaitLeavesItToTheBackoff) {
+  // RFC 9110: an invalid Retry-After is ignored; it does not pause every call for a window.
+  for (const char* value : {"-5", "soon", " "}) {
+    auto s = rate_signal(with(429, {{"Retry-After", value}}));
+    EXPECT_FALSE(s.remaining) << value;
+    EXPECT_FALSE(s.reset) << value;
+  }
+}
+
 TEST(RateSignal, A429SpendsTheBudgetUntilRetryAfter) {
   auto s = rate_signal(with(429, {{"Retry-After", "4"}}));
   EXPECT_EQ(s.remaining, 0);

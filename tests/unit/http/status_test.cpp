@@ -88,6 +88,23 @@ TEST(RetryAfter, Seconds) {
   EXPECT_FALSE(retry_after(response(503)));
 }
 
+TEST(RetryAfter, NegativeEmptyOrNotANumberIsIgnored) {
+  for (const char* value : {"-5", "-0", "", "  ", "soon", "1.5", "+5", "5s", "0x10", "5 minutes"}) {
+    EXPECT_FALSE(retry_after(response(429, {{"Retry-After", value}}))) << '"' << value << '"';
+    EXPECT_FALSE(error_from_response(response(503, {{"Retry-After", value}}), "x").retry_after) << value;
+  }
+  // Nor does the rate window's reset stand in for it: the backoff applies.
+  EXPECT_FALSE(retry_after(response(429, {{"Retry-After", "soon"}, {"inin-ratelimit-reset", "60"}})));
+  EXPECT_FALSE(retry_after(response(429, {{"inin-ratelimit-reset", "-3"}})));
+}
+
+TEST(RetryAfter, AVeryLongWaitIsKeptAsLong) {
+  EXPECT_EQ(retry_after(response(429, {{"Retry-After", "86400"}})), seconds(86400));
+  // Beyond a week (or beyond int64) it is a week: still far longer than any patience.
+  EXPECT_EQ(retry_after(response(429, {{"Retry-After", "99999999"}})), seconds(7 * 24 * 3600));
+  EXPECT_EQ(retry_after(response(429, {{"Retry-After", "99999999999999999999999"}})), seconds(7 * 24 * 3600));
+}
+
 TEST(RetryAfter, HttpDateAgainstTheServersDate) {
   const Response r =
       response(503, {{"Date", "Wed, 21 Oct 2015 07:28:00 GMT"}, {"Retry-After", "Wed, 21 Oct 2015 07:28:30 GMT"}});

@@ -57,7 +57,7 @@ class JobResolutionTest : public ::testing::Test {
     settings_.retry.max_attempts = 4;
   }
   Result<ExportOutcome> run() {
-    ExportPipeline p(settings_, api_, *sink_, clock_, clock_, progress_);
+    ExportPipeline p(settings_, api_, *sink_, patience_, clock_, clock_, progress_);
     ExportRequest r;
     r.type = *api::ExportType::parse("bulk:users");
     r.query_json = R"({"interval":"2026-11-01T00:00:00Z/2026-11-02T00:00:00Z"})";
@@ -67,6 +67,7 @@ class JobResolutionTest : public ::testing::Test {
   gb::testing::TempDir dir_;
   std::unique_ptr<sinks::Sink> sink_;
   FakeClock clock_;
+  resilience::Patience patience_{std::chrono::minutes(5), clock_};
   NullProgress progress_;
   PipelineSettings settings_;
   ScriptedApi api_;
@@ -88,6 +89,26 @@ TEST_F(JobResolutionTest, ACreateWhoseAnswerWasLostIsNotRetriedBlindly) {
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(api_.create_calls, 1);
   EXPECT_THAT(outcome.error().describe(), HasSubstr("--job-id"));
+}
+
+TEST_F(JobResolutionTest, ACreateThatNeverLeftIsRetried) {
+  // A refused connection, an unresolvable host, no token: no job can exist.
+  Error never_left = http_error(ErrorKind::kTransient, 0);
+  never_left.not_sent = true;
+  api_.creates = {never_left, never_left, std::string("job-5")};
+  auto outcome = run();
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome->job_id, "job-5");
+  EXPECT_EQ(api_.create_calls, 3);
+}
+
+TEST_F(JobResolutionTest, ACreateAnsweredButCutShortIsNotRetriedBlindly) {
+  // The server said 200 and the body broke off: the job exists, its id is lost.
+  api_.creates = {http_error(ErrorKind::kTransient, 200), std::string("job-6")};
+  auto outcome = run();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(api_.create_calls, 1);
+  EXPECT_THAT(outcome.error().describe(), HasSubstr("the job may have been created"));
 }
 
 TEST_F(JobResolutionTest, ACreatedJobIsRecordedAtOnceAndAdoptedByTheNextRunUntilItHasLanded) {
@@ -117,7 +138,7 @@ TEST_F(JobResolutionTest, ACreatedJobIsRecordedAtOnceAndAdoptedByTheNextRunUntil
 }
 
 TEST_F(JobResolutionTest, AnInvalidJobIdIsRefusedBeforeAnythingIsSent) {
-  ExportPipeline p(settings_, api_, *sink_, clock_, clock_, progress_);
+  ExportPipeline p(settings_, api_, *sink_, patience_, clock_, clock_, progress_);
   ExportRequest r;
   r.type = *api::ExportType::parse("bulk:users");
   r.job_id = "../etc/passwd";

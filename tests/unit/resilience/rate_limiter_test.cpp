@@ -89,6 +89,16 @@ TEST(RateLimiter, NoResetGivenUsesTheWindow) {
   EXPECT_EQ(clock.total_slept(), seconds(60));
 }
 
+TEST(RateLimiter, APauseLongerThanTheWindowIsCutToTheWindow) {
+  // A Retry-After of a day is the retry loop's to honour (or to end the run
+  // with): no caller of acquire() sleeps through it.
+  FakeClock clock;
+  LocalRateLimiter limiter(small(300), clock, clock);
+  limiter.observe({.remaining = 0, .reset = std::chrono::hours(24)});
+  limiter.acquire();
+  EXPECT_EQ(clock.total_slept(), seconds(60));
+}
+
 TEST(RateLimiter, SharedByManyThreadsNeverOverGrants) {
   // Real time would make this slow: a FakeClock that sleeping advances keeps
   // it instant, and the sliding window must still hold per 60 s of fake time.

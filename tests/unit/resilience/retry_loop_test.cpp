@@ -16,7 +16,6 @@ RetryPolicy policy() {
   p.max_attempts = 4;
   p.base_delay = milliseconds(100);
   p.max_delay = milliseconds(1000);
-  p.max_retry_after = milliseconds(5000);
   return p;
 }
 
@@ -71,13 +70,13 @@ TEST(Backoff, ThreadSafe) {
   EXPECT_FALSE(bad);
 }
 
-TEST(DelayAfter, RetryAfterWinsAndIsCapped) {
+TEST(DelayAfter, RetryAfterWinsOverBackoff) {
   const RetryPolicy p = policy();
   Error e = transient_error("429");
   e.retry_after = milliseconds(3000);
-  EXPECT_EQ(delay_after(p, e, 1), milliseconds(3000));  // beyond the backoff cap, below the Retry-After cap
+  EXPECT_EQ(delay_after(p, e, 1), milliseconds(3000));  // beyond the backoff cap: the server's wish wins
   e.retry_after = milliseconds(600'000);
-  EXPECT_EQ(delay_after(p, e, 1), milliseconds(5000));
+  EXPECT_EQ(delay_after(p, e, 1), milliseconds(600'000));  // bounding it is the patience's job
   e.retry_after.reset();
   EXPECT_LE(delay_after(p, e, 1), milliseconds(100));
 }
@@ -125,7 +124,7 @@ TEST(Retry, PermanentAndUnauthorizedReturnAtOnce) {
   }
 }
 
-TEST(Retry, UsesTheServersRetryAfterCapped) {
+TEST(Retry, UsesTheServersRetryAfter) {
   FakeClock clock;
   std::vector<milliseconds> delays;
   auto out = retry(
@@ -133,13 +132,73 @@ TEST(Retry, UsesTheServersRetryAfterCapped) {
       [&](int n) -> Result<int> {
         if (n == 3) return 1;
         Error e = transient_error("429");
-        e.retry_after = n == 1 ? milliseconds(2000) : milliseconds(999'000);
+        e.retry_after = n == 1 ? milliseconds(2000) : milliseconds(9000);
         return e;
       },
       [&](const Error&, int, milliseconds d) { delays.push_back(d); });
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(delays, (std::vector<milliseconds>{milliseconds(2000), milliseconds(5000)}));
-  EXPECT_EQ(clock.total_slept(), milliseconds(7000));
+  EXPECT_EQ(delays, (std::vector<milliseconds>{milliseconds(2000), milliseconds(9000)}));
+  EXPECT_EQ(clock.total_slept(), milliseconds(11'000));
+}
+
+// An attempt as the real stack makes it: its outcome reported to the patience first.
+Result<int> failing_call(Patience& patience, Error e) {
+  patience.failed();
+  return e;
+}
+
+TEST(RetryWithPatience, AnOutageIsWaitedOutPastMaxAttemptsUntilMaxOutage) {
+  FakeClock clock;
+  Patience patience(std::chrono::minutes(5), clock);
+  int calls = 0;
+  auto out = retry(
+      policy(), patience, clock, [&](int) { return ++calls, failing_call(patience, transient_error("HTTP 503")); },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_GT(calls, policy().max_attempts);                  // the outage, not the attempts, bounded it
+  EXPECT_EQ(clock.total_slept(), std::chrono::minutes(5));  // the last try is at the deadline, not after it
+  EXPECT_TRUE(out.error().transient());
+  EXPECT_NE(out.error().message.find("every API call has failed for 5m00s"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("run the same command again"), std::string::npos);
+}
+
+TEST(RetryWithPatience, FailuresWhileTheApiAnswersCountAgainstMaxAttempts) {
+  FakeClock clock;
+  Patience patience(std::chrono::minutes(5), clock);
+  int calls = 0;
+  auto out = retry(
+      policy(), patience, clock,
+      [&](int) -> Result<int> {
+        ++calls;
+        patience.succeeded();  // the server answered 200; the body was not JSON
+        return transient_error("not JSON");
+      },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "not JSON");
+  EXPECT_EQ(calls, policy().max_attempts);
+}
+
+TEST(RetryWithPatience, ARetryAfterLongerThanThePatienceLeftEndsAtOnce) {
+  FakeClock clock;
+  Patience patience(std::chrono::minutes(5), clock);
+  int calls = 0;
+  auto out = retry(
+      policy(), patience, clock,
+      [&](int) {
+        ++calls;
+        Error e = transient_error("too.many.requests");
+        e.http_status = 429;
+        e.retry_after = std::chrono::hours(24);
+        return failing_call(patience, e);
+      },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(clock.total_slept(), milliseconds(0));
+  EXPECT_NE(out.error().message.find("asked to wait 1d00h"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("HTTP 429"), std::string::npos);
+  EXPECT_EQ(out.error().retry_after, std::chrono::hours(24));  // for a worker's broker-held retry
 }
 
 }  // namespace
