@@ -12,8 +12,9 @@
 //    byte what the export landed) inserted with a plain prepared INSERT, one
 //    row at a time, one transaction per chunk, into the same schema with the
 //    same pragmas (the file is created by SqliteSink, then written directly).
-// 4. peak RSS of `genesys-bulk export` landing one chunk of --huge-mb MB
-//    (ru_maxrss of the child, which runs nothing but the export).
+// 4. peak RSS (VmHWM) of `genesys-bulk export`, a child running nothing but
+//    the export with its default memory budget: the bulk job of 2. (5
+//    downloads at once), one 100 MB chunk and one chunk of --huge-mb MB.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spawn.h>
@@ -186,14 +187,32 @@ long vm_hwm_kib(pid_t pid) {
 
 // Peak RSS (MB) of the binary exporting `job_id` into `db`, sampled every
 // 2 ms until it exits; -1 on failure.
-double export_peak_rss_mb(const gb::simulator::Server& server, const std::string& job_id, const std::string& db,
-                          const std::string& dir) {
+double export_peak_rss_mb(const gb::simulator::Server& server, const std::string& type, const std::string& job_id,
+                          const std::string& db, const std::string& dir) {
   remove_db(db);
   const std::string base = server.base_url();
-  std::vector<std::string> args = {GB_BINARY,     "export",       "--api-url",       base,       "--login-url",
-                                   base,          "--type",       "bulk:users",      "--job-id", job_id,
-                                   "--sink",      "sqlite:" + db, "--poll-interval", "1",        "--no-progress",
-                                   "--log-level", "warn",         "--spill-dir",     dir,        "--no-compression"};
+  std::vector<std::string> args = {GB_BINARY,
+                                   "export",
+                                   "--api-url",
+                                   base,
+                                   "--login-url",
+                                   base,
+                                   "--type",
+                                   type,
+                                   "--job-id",
+                                   job_id,
+                                   "--sink",
+                                   "sqlite:" + db,
+                                   "--poll-interval",
+                                   "1",
+                                   "--no-progress",
+                                   "--log-level",
+                                   "warn",
+                                   "--spill-dir",
+                                   dir,
+                                   "--no-compression",
+                                   "--concurrency",
+                                   std::to_string(g_concurrency)};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -271,10 +290,12 @@ int main(int argc, char** argv) {
   const auto bulk_params = *(*bulk_server)->data_params(bulk_job);
   (void)export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, false);  // warm the simulator's cache
   std::vector<Run> bulk, bulk_gzip, bulk_raw;
+  std::vector<double> bulk_rss;
   for (int i = 0; i < runs; ++i) {
     bulk.push_back(export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, false));
     bulk_gzip.push_back(export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, true));
     bulk_raw.push_back(raw_once(bulk_params, chunks, db));
+    if (huge_mb > 0) bulk_rss.push_back(export_peak_rss_mb(**bulk_server, "bulk:interactions", bulk_job, db, dir));
   }
   bulk_server->reset();
 
@@ -296,16 +317,23 @@ int main(int argc, char** argv) {
   remove_db(db);
 
   if (huge_mb > 0) {
-    gb::simulator::Settings huge = sim;
-    huge.jobs = {{"bulk:users", 1000, 1000}};
-    huge.faults.huge_chunk_mb = huge_mb;
-    huge.cache_bytes = (huge_mb + 64) << 20;
-    auto huge_server = gb::simulator::Server::start(huge);
-    if (!huge_server.ok()) return 1;
-    const double rss = export_peak_rss_mb(**huge_server, (*huge_server)->jobs()[0].job_id, db, dir);
-    fmt::print("  peak RSS of `genesys-bulk export` landing one {} MB chunk: {:.1f} MB (target <= 64 MB)\n", huge_mb,
-               rss);
-    remove_db(db);
+    fmt::print("  peak RSS of `genesys-bulk export` (VmHWM, target <= 64 MB), median of {} runs:\n", bulk_rss.size());
+    fmt::print("    {} records in {} chunks, {} at once: {:.1f} MB\n", records, chunks, g_concurrency,
+               median(bulk_rss));
+    for (const std::uint64_t mb : {std::uint64_t{100}, huge_mb}) {
+      gb::simulator::Settings huge = sim;
+      huge.jobs = {{"bulk:users", 1000, 1000}};
+      huge.faults.huge_chunk_mb = mb;
+      huge.cache_bytes = (mb + 64) << 20;
+      auto huge_server = gb::simulator::Server::start(huge);
+      if (!huge_server.ok()) return 1;
+      std::vector<double> rss;
+      for (int i = 0; i < std::min(runs, 3); ++i) {
+        rss.push_back(export_peak_rss_mb(**huge_server, "bulk:users", (*huge_server)->jobs()[0].job_id, db, dir));
+      }
+      fmt::print("    one {} MB chunk: {:.1f} MB\n", mb, median(rss));
+      remove_db(db);
+    }
   }
   return 0;
 }

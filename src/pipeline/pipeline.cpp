@@ -100,7 +100,13 @@ struct ExportPipeline::Resolved {
 
 ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink, Clock& clock,
                                Sleeper& sleeper, ProgressObserver& progress)
-    : settings_(std::move(settings)), api_(api), sink_(sink), clock_(clock), sleeper_(sleeper), progress_(progress) {
+    : settings_(std::move(settings)),
+      api_(api),
+      sink_(sink),
+      clock_(clock),
+      sleeper_(sleeper),
+      progress_(progress),
+      budget_(std::make_unique<MemoryBudget>(settings_.memory_budget_bytes)) {
   settings_.concurrency = std::max(1, settings_.concurrency);
   if (settings_.spill_dir.empty()) settings_.spill_dir = std::filesystem::temp_directory_path();
 }
@@ -294,13 +300,25 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
         settings_.retry, sleeper_,
         [&](int n) -> Result<Downloaded> {
           attempts = n;
+          // The download's own buffers: the batch being filled and the
+          // record in progress. Taken before anything else is held (the
+          // budget's rule), given back when the attempt ends.
+          Reservation working(*budget_);
+          working.grow_waiting(settings_.parse_batch_bytes + settings_.max_record_bytes);
           // A fresh parser and collector each attempt: nothing of a failed
           // attempt survives (a spill file goes with its collector).
           detail::ChunkCollector collector(settings_.spill_dir, settings_.spill_threshold_bytes, chunk.size,
-                                           settings_.landing_batch_bytes);
+                                           settings_.landing_batch_bytes, budget_.get());
           records::ChunkParserSettings parser_settings;
           parser_settings.key_field = key_field;
-          records::ChunkParser parser(parser_settings, [&](records::RecordBatch& b) { return collector.add(b); });
+          parser_settings.batch_bytes = settings_.parse_batch_bytes;
+          parser_settings.max_record_bytes = settings_.max_record_bytes;
+          records::LargeRecordSink large{
+              [&](std::uint64_t ordinal, const std::string& reason) { return collector.begin_large(ordinal, reason); },
+              [&](std::string_view bytes) { return collector.add_large(bytes); },
+              [&] { return collector.end_large(); }};
+          records::ChunkParser parser(
+              parser_settings, [&](records::RecordBatch& b) { return collector.add(b); }, std::move(large));
           Status stream_status = ok_status();
           const http::BodySink body_sink = [&](std::string_view bytes) {
             stream_status = parser.feed(bytes);
@@ -397,6 +415,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
     struct Fetched {
       std::string cursor;
       records::RecordBatch batch;
+      Reservation held;
     };
     int attempts = 0;
     auto fetched = resilience::retry(
@@ -405,11 +424,15 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
           attempts = n;
           auto p = api_.fetch_page(request.type, job_id, cursor, settings_.page_size);
           if (!p.ok()) return std::move(p).error();
-          Fetched f{std::move(p->cursor), {}};
+          Fetched f{std::move(p->cursor), {}, Reservation(*budget_)};
           if (!already) {  // a landed page is fetched only for its cursor
             auto batch = records::parse_page(p->body, results_key, key_field, 0);
             if (!batch.ok()) return std::move(batch).error();
             f.batch = std::move(*batch);
+            // The page waiting for the writer counts: wait until the one
+            // before it has landed if the budget has no room.
+            f.held.grow_waiting(detail::batch_cost(f.batch));
+            f.held.settle();
           }
           return f;
         },
@@ -433,7 +456,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
       batches.push_back(std::move(fetched->batch));
       detail::LandingItem item;
       item.chunk = {job_id, chunk_id};
-      item.source = std::make_unique<detail::MemoryBatchSource>(std::move(batches));
+      item.source = std::make_unique<detail::MemoryBatchSource>(std::move(batches), std::move(fetched->held));
       item.attempts = attempts;
       item.done = [&, start, attempts](const sinks::ChunkRef& c, const Result<sinks::LandResult>& r) {
         if (!r.ok()) {

@@ -1,0 +1,151 @@
+// The memory budget, and where a chunk waits under it: in memory while the
+// budget has room, in its spill file when it has none, and a record too
+// large to hold written to the spill file as it arrives.
+#include "pipeline/memory_budget.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "pipeline/detail/chunk_collector.hpp"
+#include "pipeline/detail/spill_file.hpp"
+
+namespace gb::pipeline {
+namespace {
+
+records::RecordBatch batch_of(std::uint64_t first, int n, std::size_t raw_size) {
+  records::RecordBatch b;
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t ordinal = first + static_cast<std::uint64_t>(i);
+    b.records.push_back({ordinal, "key-" + std::to_string(ordinal), std::string(raw_size, 'r')});
+    b.raw_bytes += raw_size;
+  }
+  return b;
+}
+
+// Every ordinal a source yields, in order, and the bytes of large entries.
+std::vector<std::uint64_t> ordinals(sinks::BatchSource& source, std::string* large_bytes = nullptr) {
+  std::vector<std::uint64_t> out;
+  records::RecordBatch b;
+  for (;;) {
+    auto more = source.next(b);
+    EXPECT_TRUE(more.ok());
+    if (!more.ok() || !*more) break;
+    for (const auto& r : b.records) out.push_back(r.ordinal);
+    for (const auto& q : b.quarantined) {
+      out.push_back(q.ordinal);
+      if (q.large && large_bytes != nullptr) {
+        std::string piece(1000, '\0');
+        for (std::uint64_t at = 0; at < q.large->size();) {
+          auto got = q.large->read(at, piece.data(), piece.size());
+          EXPECT_TRUE(got.ok());
+          if (!got.ok()) break;
+          large_bytes->append(piece.data(), *got);
+          at += *got;
+        }
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(MemoryBudgetTest, ReservationsAreBoundedByTheLimitAndGivenBackOnDestruction) {
+  MemoryBudget budget(1000);
+  {
+    Reservation a(budget);
+    EXPECT_TRUE(a.grow_or_wait(600));  // nothing settled: never waits
+    Reservation b(budget);
+    EXPECT_FALSE(b.grow_or_wait(401));
+    EXPECT_TRUE(b.grow_or_wait(400));
+    EXPECT_EQ(budget.used(), 1000u);
+    a.shrink(100);
+    EXPECT_EQ(budget.used(), 900u);
+    Reservation moved = std::move(b);
+    EXPECT_EQ(b.bytes(), 0u);
+    EXPECT_EQ(moved.bytes(), 400u);
+  }
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_EQ(budget.high_water(), 1000u);
+  EXPECT_TRUE(budget.try_reserve(1000));
+  EXPECT_FALSE(budget.try_reserve(1));
+}
+
+TEST(MemoryBudgetTest, AHolderWaitsForSettledBytesInsteadOfSpilling) {
+  MemoryBudget budget(1000);
+  Reservation settled(budget);
+  ASSERT_TRUE(settled.grow_or_wait(800));
+  settled.settle();  // a complete chunk: the writer will give it back
+  Reservation waiting(budget);
+  std::thread writer([&] { settled.reset(); });
+  EXPECT_TRUE(waiting.grow_or_wait(500));  // waits (or not) until the writer released
+  writer.join();
+  EXPECT_EQ(budget.used(), 500u);
+  EXPECT_LE(budget.high_water(), 1000u);
+}
+
+TEST(MemoryBudgetTest, AWorkingReservationAboveTheLimitTakesTheWholeLimit) {
+  MemoryBudget budget(1000);
+  Reservation working(budget);
+  working.grow_waiting(5000);
+  EXPECT_EQ(working.bytes(), 1000u);
+}
+
+TEST(ChunkCollectorBudgetTest, HeldBatchesAreChargedAndTheChunkSpillsWhenTheBudgetIsFull) {
+  MemoryBudget budget(64 * 1024);
+  detail::ChunkCollector fits(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
+  auto small = batch_of(0, 10, 100);
+  ASSERT_TRUE(fits.add(small).ok());
+  EXPECT_FALSE(fits.stats().spilled);
+  EXPECT_GT(budget.used(), 1000u);
+
+  // A second chunk outgrows what is left; nothing is settled, so it spills.
+  detail::ChunkCollector grows(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
+  for (int i = 0; i < 20; ++i) {
+    auto b = batch_of(static_cast<std::uint64_t>(i) * 10, 10, 1000);
+    ASSERT_TRUE(grows.add(b).ok());
+  }
+  EXPECT_TRUE(grows.stats().spilled);
+  EXPECT_LE(budget.high_water(), budget.limit());
+  auto spilled = grows.take_source();
+  ASSERT_TRUE(spilled.ok());
+  std::vector<std::uint64_t> want(200);
+  for (std::uint64_t i = 0; i < 200; ++i) want[i] = i;
+  EXPECT_EQ(ordinals(**spilled), want);
+
+  // The chunk held in memory gives its bytes back as it is landed.
+  const std::uint64_t before = budget.used();
+  auto held = fits.take_source();
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(ordinals(**held).size(), 10u);
+  EXPECT_LT(budget.used(), before);
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(ChunkCollectorBudgetTest, ARecordTooLargeToHoldGoesToTheSpillFileWholeBetweenTheOthers) {
+  MemoryBudget budget(1 << 20);
+  detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
+  auto before = batch_of(0, 3, 50);
+  ASSERT_TRUE(c.add(before).ok());
+  std::string big;
+  ASSERT_TRUE(c.begin_large(3, "record larger than the maximum record size of 10 bytes").ok());
+  for (int piece = 0; piece < 50; ++piece) {
+    const std::string bytes(777, static_cast<char>('a' + piece % 26));
+    big += bytes;
+    ASSERT_TRUE(c.add_large(bytes).ok());
+  }
+  ASSERT_TRUE(c.end_large().ok());
+  auto after = batch_of(4, 3, 50);
+  ASSERT_TRUE(c.add(after).ok());
+  EXPECT_TRUE(c.stats().spilled);
+  EXPECT_EQ(c.stats().quarantined, 1u);
+  auto source = c.take_source();
+  ASSERT_TRUE(source.ok());
+  std::string read_back;
+  EXPECT_EQ(ordinals(**source, &read_back), (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(read_back, big);
+}
+
+}  // namespace
+}  // namespace gb::pipeline
