@@ -17,7 +17,7 @@ struct ExportFlags {
   std::string rate_limit;  // N or N/SECONDS
   double spill_threshold_mb = 200;
   double memory_budget_mb = 48;
-  double max_record_mb = 4;
+  double max_record_mb = 2;
   int breaker_cooldown_s = 30;
   int token_refresh_buffer_s = 120;
   bool no_progress = false;
