@@ -2,6 +2,7 @@
 // measured in the same run on the same rows, and the peak memory of landing
 // one huge chunk. Prints medians; never a pass/fail test.
 //   bench_pipeline [--records 100000] [--chunks 20] [--runs 5] [--huge-mb 500] [--dir DIR]
+//                  [--concurrency 5] [--memory-budget-mb 48]
 //
 // 1. conversations: an analytics conversation details job of `records`
 //    records read as `chunks` cursor pages, from the simulator in-process
@@ -63,6 +64,7 @@ struct Run {
 };
 
 int g_concurrency = 5;
+std::uint64_t g_budget_mb = 0;  // 0: the export's default
 
 Run export_once(const gb::simulator::Server& server, const std::string& type, const std::string& job_id,
                 const std::string& db, int page_size, bool compress) {
@@ -78,6 +80,7 @@ Run export_once(const gb::simulator::Server& server, const std::string& type, co
   auto ps = gb::app::pipeline_settings(settings);
   ps.poll_interval = std::chrono::milliseconds(50);
   ps.concurrency = g_concurrency;
+  if (g_budget_mb > 0) ps.memory_budget_bytes = g_budget_mb << 20;
   gb::pipeline::NullProgress quiet;
   gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), **sink, gb::system_clock(), gb::system_sleeper(), quiet);
   gb::pipeline::ExportRequest request;
@@ -253,6 +256,8 @@ int main(int argc, char** argv) {
   cli.add_option("--huge-mb", huge_mb, "0 skips the peak RSS measurement");
   cli.add_option("--dir", dir, "Where the SQLite files go");
   cli.add_option("--concurrency", g_concurrency, "Chunk downloads at once (the export's default is 5)");
+  cli.add_option("--memory-budget-mb", g_budget_mb,
+                 "The in-process exports' memory budget (default: the export's); the peak RSS runs keep the default");
   CLI11_PARSE(cli, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kError);
   const std::string db = (fs::path(dir) / "bench-pipeline.db").string();

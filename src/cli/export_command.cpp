@@ -106,7 +106,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--memory-budget", flags->memory_budget_mb,
                   "MB of chunk data held in memory at once; beyond it downloads wait or spill to --spill-dir")
       ->capture_default_str()
-      ->check(CLI::Range(8.0, 1e6));
+      ->check(CLI::Range(16.0, 1e6));
   cmd->add_option("--max-record-size", flags->max_record_mb,
                   "MB; a larger record goes to the quarantine whole (at most half the memory budget, less 1 MB)")
       ->capture_default_str()

@@ -99,7 +99,9 @@ Status validate(const Settings& s) {
   if (s.retry.base_delay > s.retry.max_delay) {
     return invalid_input("retry base delay must not exceed the retry maximum delay");
   }
-  if (s.download.memory_budget_bytes < (8ull << 20)) return invalid_input("memory budget must be at least 8 MB");
+  // The writer's share (cache, read-back batch: about 7 MB) and one
+  // download's must fit together, or the first download would wait forever.
+  if (s.download.memory_budget_bytes < (16ull << 20)) return invalid_input("memory budget must be at least 16 MB");
   // A download holds one record whole while it parses it; half the budget
   // stays for the chunks waiting for the store.
   if (s.download.max_record_bytes < 1024 ||

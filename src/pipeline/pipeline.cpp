@@ -453,8 +453,9 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
             if (!batch.ok()) return std::move(batch).error();
             f.batch = std::move(*batch);
             // The page waiting for the writer counts: wait until the one
-            // before it has landed if the budget has no room.
-            f.held.grow_waiting(detail::batch_cost(f.batch));
+            // before it has landed if the budget has no room. A page that
+            // does not fit even then is already in memory: it goes on.
+            (void)f.held.grow_or_wait(detail::batch_cost(f.batch));
             f.held.settle();
           }
           return f;

@@ -53,6 +53,7 @@ class Child {
   Child& operator=(const Child&) = delete;
 
   void kill9() { ::kill(pid_, SIGKILL); }
+  pid_t pid() const { return pid_; }
 
   ChildResult wait() {
     int status = 0;

@@ -218,6 +218,25 @@ TEST(ExportTest, AHundredMegabyteRecordGoesToTheQuarantineWholeAndTheRestOfItsCh
   sqlite3_close(db);
 }
 
+TEST(ExportTest, ASpillFileThatCannotBeWrittenFailsItsChunksWithOneClearLineAndARerunLandsThem) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 3000, 1000}};
+  ExportHarness h(sim);
+  h.pipeline_settings().spill_threshold_bytes = 1;  // every chunk goes to a spill file
+  h.pipeline_settings().spill_dir = h.dir() / "no-such-dir";
+  auto outcome = h.run("bulk:users", h.job(0));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error().message, HasSubstr("spill file"));
+  EXPECT_THAT(outcome.error().message, HasSubstr("run the same command again"));
+  EXPECT_EQ(h.check(h.job(0)).landed, 0u);
+
+  h.pipeline_settings().spill_dir = h.dir();
+  auto again = h.run("bulk:users", h.job(0));
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  const auto check = h.check(h.job(0));
+  EXPECT_TRUE(check.exact()) << check.summary();
+}
+
 TEST(ExportTest, AJobEndingFailedIsAnErrorWithOneClearLine) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 1000, 500}};

@@ -4,7 +4,11 @@
 #include "pipeline/memory_budget.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -145,6 +149,35 @@ TEST(ChunkCollectorBudgetTest, ARecordTooLargeToHoldGoesToTheSpillFileWholeBetwe
   std::string read_back;
   EXPECT_EQ(ordinals(**source, &read_back), (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(read_back, big);
+}
+
+// What a child process that spills under a file size limit exits with: 42
+// when adding or finishing failed with the spill file's error, 43 when
+// something else failed, 44 when nothing did.
+int spill_past_a_full_disk() {
+  std::signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
+  const rlimit limit{256 * 1024, 256 * 1024};
+  if (setrlimit(RLIMIT_FSIZE, &limit) != 0) return 45;
+  detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1, 0, 4096);
+  for (int i = 0; i < 100; ++i) {
+    auto b = batch_of(static_cast<std::uint64_t>(i) * 10, 10, 1000);
+    if (auto s = c.add(b); !s.ok()) return s.error().message.find("spill file") != std::string::npos ? 42 : 43;
+  }
+  auto source = c.take_source();
+  if (!source.ok()) return source.error().message.find("spill file") != std::string::npos ? 42 : 43;
+  return 44;
+}
+
+TEST(SpillFileTest, ADiskThatFillsWhileSpillingIsAnErrorOfTheChunkNotACrash) {
+  // A child with RLIMIT_FSIZE stands in for a disk that fills: writes past
+  // 256 KiB fail with EFBIG, as they would with ENOSPC.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) _exit(spill_past_a_full_disk());
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 42);
 }
 
 }  // namespace
