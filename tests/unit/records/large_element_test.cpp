@@ -48,15 +48,16 @@ TEST(LargeElement, IsHandedOnInPiecesBetweenTheOthersWhateverTheSlicing) {
   for (int i = 0; i < 200'000; ++i) big += static_cast<char>('a' + i % 26);
   big += "\",\"n\":[1, 2 ,{\"x\":\"]\"}]}";
   const std::string body = "[ {\"id\":\"a\"} ,\n" + big + " \n\t, {\"id\":\"b\"}]";
-  for (std::size_t slice : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{65536}, body.size()}) {
-    if (slice == 1) continue;  // byte by byte is covered by the smaller slices and slow under ASan
+  for (std::size_t slice : {std::size_t{7}, std::size_t{4096}, std::size_t{65536}, body.size()}) {
     const Seen seen = split_in_slices(body, slice, 1000);
     ASSERT_EQ(seen.elements.size(), 3u) << "slice " << slice;
     EXPECT_EQ(seen.elements[0], "{\"id\":\"a\"}");
     EXPECT_EQ(seen.elements[1], "LARGE@" + std::to_string(body.find("{\"id\":\"big\"")));
     EXPECT_EQ(seen.elements[2], "{\"id\":\"b\"}");
     EXPECT_EQ(seen.large, big) << "slice " << slice;
-    if (slice < body.size()) EXPECT_LT(seen.most_buffered, 200'000u) << "slice " << slice;
+    if (slice < body.size()) {
+      EXPECT_LT(seen.most_buffered, 200'000u) << "slice " << slice;
+    }
   }
 }
 
