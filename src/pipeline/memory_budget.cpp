@@ -17,12 +17,24 @@ bool MemoryBudget::try_reserve(std::uint64_t bytes) {
   return true;
 }
 
-bool MemoryBudget::reserve_or_wait(std::uint64_t bytes) {
+bool MemoryBudget::reserve_or_wait(std::uint64_t bytes, std::uint64_t ticket) {
   std::unique_lock lock(mutex_);
-  released_.wait(lock, [&] { return bytes <= limit_ - used_ || settled_ == 0; });
-  if (bytes > limit_ - used_) return false;
-  take_locked(bytes);
-  return true;
+  waiting_.insert(ticket);
+  released_.wait(lock, [&] {
+    const bool first = *waiting_.begin() == ticket;
+    return (bytes <= limit_ - used_ && first) || settled_ == 0;
+  });
+  waiting_.erase(ticket);
+  const bool fits = bytes <= limit_ - used_;
+  if (fits) take_locked(bytes);
+  lock.unlock();
+  released_.notify_all();  // the next ticket in line may go now
+  return fits;
+}
+
+std::uint64_t MemoryBudget::next_ticket() {
+  std::lock_guard lock(mutex_);
+  return ++tickets_;
 }
 
 std::uint64_t MemoryBudget::reserve_waiting(std::uint64_t bytes) {
@@ -61,6 +73,7 @@ std::uint64_t MemoryBudget::high_water() const {
 Reservation::Reservation(Reservation&& other) noexcept
     : budget_(std::exchange(other.budget_, nullptr)),
       bytes_(std::exchange(other.bytes_, 0)),
+      ticket_(other.ticket_),
       settled_(std::exchange(other.settled_, false)) {}
 
 Reservation& Reservation::operator=(Reservation&& other) noexcept {
@@ -68,13 +81,14 @@ Reservation& Reservation::operator=(Reservation&& other) noexcept {
     reset();
     budget_ = std::exchange(other.budget_, nullptr);
     bytes_ = std::exchange(other.bytes_, 0);
+    ticket_ = other.ticket_;
     settled_ = std::exchange(other.settled_, false);
   }
   return *this;
 }
 
 bool Reservation::grow_or_wait(std::uint64_t bytes) {
-  if (budget_ == nullptr || !budget_->reserve_or_wait(bytes)) return false;
+  if (budget_ == nullptr || !budget_->reserve_or_wait(bytes, ticket_)) return false;
   bytes_ += bytes;
   return true;
 }

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <set>
 
 namespace gb::pipeline {
 
@@ -27,8 +28,12 @@ class MemoryBudget {
   // Takes `bytes` if they fit under the limit; never waits.
   bool try_reserve(std::uint64_t bytes);
   // Takes `bytes`, waiting for room while settled bytes are on their way
-  // back; false (nothing taken) when they do not fit and none are.
-  bool reserve_or_wait(std::uint64_t bytes);
+  // back; false (nothing taken) when they do not fit and none are. Among
+  // waiters the smallest `ticket` (the oldest chunk) is served first, so
+  // one chunk completes instead of several filling the budget.
+  bool reserve_or_wait(std::uint64_t bytes, std::uint64_t ticket);
+  // A new ticket for reserve_or_wait: increasing, so older holders first.
+  std::uint64_t next_ticket();
   // Waits until `bytes` fit, then takes them. A request above the limit is
   // clamped to it. Returns what it took. Only for a caller that holds no
   // other reservation.
@@ -52,6 +57,8 @@ class MemoryBudget {
   std::uint64_t used_ = 0;
   std::uint64_t settled_ = 0;
   std::uint64_t high_water_ = 0;
+  std::uint64_t tickets_ = 0;
+  std::set<std::uint64_t> waiting_;  // tickets of reserve_or_wait callers
 };
 
 // Bytes held from a budget, given back on destruction. Move-only; a default
@@ -59,7 +66,7 @@ class MemoryBudget {
 class Reservation {
  public:
   Reservation() = default;
-  explicit Reservation(MemoryBudget& budget) : budget_(&budget) {}
+  explicit Reservation(MemoryBudget& budget) : budget_(&budget), ticket_(budget.next_ticket()) {}
   ~Reservation() { reset(); }
   Reservation(Reservation&& other) noexcept;
   Reservation& operator=(Reservation&& other) noexcept;
@@ -83,6 +90,7 @@ class Reservation {
  private:
   MemoryBudget* budget_ = nullptr;
   std::uint64_t bytes_ = 0;
+  std::uint64_t ticket_ = 0;
   bool settled_ = false;
 };
 
