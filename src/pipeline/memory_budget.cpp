@@ -65,6 +65,11 @@ std::uint64_t MemoryBudget::used() const {
   return used_;
 }
 
+std::size_t MemoryBudget::waiters() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
 std::uint64_t MemoryBudget::high_water() const {
   std::lock_guard lock(mutex_);
   return high_water_;

@@ -12,6 +12,7 @@
 // writer releases settled bytes, or an in-progress download, which never
 // waits indefinitely, finishes and releases its own.
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -47,6 +48,8 @@ class MemoryBudget {
   std::uint64_t used() const;
   // The most ever reserved at once.
   std::uint64_t high_water() const;
+  // Callers waiting in reserve_or_wait() now.
+  std::size_t waiters() const;
 
  private:
   void take_locked(std::uint64_t bytes);

@@ -346,7 +346,7 @@ bool ArraySplitter::start_streaming(std::string_view first_bytes) {
 // element only if more of it follows). A whitespace run over 64 KiB is handed
 // on: an adversarial body cannot make the splitter hold more.
 bool ArraySplitter::stream_piece(std::string_view piece, bool last) {
-  constexpr std::size_t kMaxPendingWhitespace = 64 * 1024;
+  constexpr std::size_t kMaxPendingWhitespace = std::size_t{64} * 1024;
   const std::size_t keep = trimmed_length(piece);
   Status s = ok_status();
   if (keep > 0) {

@@ -67,8 +67,8 @@ TEST(MemoryBudgetTest, ReservationsAreBoundedByTheLimitAndGivenBackOnDestruction
     a.shrink(100);
     EXPECT_EQ(budget.used(), 900u);
     Reservation moved = std::move(b);
-    EXPECT_EQ(b.bytes(), 0u);
     EXPECT_EQ(moved.bytes(), 400u);
+    EXPECT_EQ(budget.used(), 900u);  // moved, not given back twice
   }
   EXPECT_EQ(budget.used(), 0u);
   EXPECT_EQ(budget.high_water(), 1000u);
@@ -89,6 +89,27 @@ TEST(MemoryBudgetTest, AHolderWaitsForSettledBytesInsteadOfSpilling) {
   EXPECT_LE(budget.high_water(), 1000u);
 }
 
+TEST(MemoryBudgetTest, TheOldestWaiterIsServedFirstEvenWhenAYoungerOneWouldFit) {
+  MemoryBudget budget(1000);
+  Reservation landing(budget);
+  ASSERT_TRUE(landing.grow_or_wait(800));
+  landing.settle();
+  Reservation older(budget);
+  Reservation younger(budget);
+  std::thread a([&] { EXPECT_TRUE(older.grow_or_wait(500)); });
+  while (budget.waiters() < 1) std::this_thread::yield();
+  std::thread b([&] { EXPECT_TRUE(younger.grow_or_wait(100)); });  // 200 free, but the older one is first
+  while (budget.waiters() < 2) std::this_thread::yield();
+  landing.shrink(300);  // room for the older one only
+  a.join();
+  EXPECT_EQ(older.bytes(), 500u);
+  EXPECT_EQ(younger.bytes(), 0u);  // still waiting: the budget is full
+  landing.reset();                 // the chunk has landed
+  b.join();
+  EXPECT_EQ(younger.bytes(), 100u);
+  EXPECT_LE(budget.high_water(), 1000u);
+}
+
 TEST(MemoryBudgetTest, AWorkingReservationAboveTheLimitTakesTheWholeLimit) {
   MemoryBudget budget(1000);
   Reservation working(budget);
@@ -97,7 +118,7 @@ TEST(MemoryBudgetTest, AWorkingReservationAboveTheLimitTakesTheWholeLimit) {
 }
 
 TEST(ChunkCollectorBudgetTest, HeldBatchesAreChargedAndTheChunkSpillsWhenTheBudgetIsFull) {
-  MemoryBudget budget(64 * 1024);
+  MemoryBudget budget(std::uint64_t{64} * 1024);
   detail::ChunkCollector fits(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
   auto small = batch_of(0, 10, 100);
   ASSERT_TRUE(fits.add(small).ok());
@@ -156,7 +177,8 @@ TEST(ChunkCollectorBudgetTest, ARecordTooLargeToHoldGoesToTheSpillFileWholeBetwe
 // something else failed, 44 when nothing did.
 int spill_past_a_full_disk() {
   std::signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
-  const rlimit limit{256 * 1024, 256 * 1024};
+  constexpr rlim_t kLimit = rlim_t{256} * 1024;
+  const rlimit limit{kLimit, kLimit};
   if (setrlimit(RLIMIT_FSIZE, &limit) != 0) return 45;
   detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1, 0, 4096);
   for (int i = 0; i < 100; ++i) {
