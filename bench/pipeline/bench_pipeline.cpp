@@ -2,6 +2,7 @@
 // measured in the same run on the same rows, and the peak memory of landing
 // one huge chunk. Prints medians; never a pass/fail test.
 //   bench_pipeline [--records 100000] [--chunks 20] [--runs 5] [--huge-mb 500] [--dir DIR]
+//                  [--concurrency 5] [--memory-budget-mb 48]
 //
 // 1. conversations: an analytics conversation details job of `records`
 //    records read as `chunks` cursor pages, from the simulator in-process
@@ -12,8 +13,9 @@
 //    byte what the export landed) inserted with a plain prepared INSERT, one
 //    row at a time, one transaction per chunk, into the same schema with the
 //    same pragmas (the file is created by SqliteSink, then written directly).
-// 4. peak RSS of `genesys-bulk export` landing one chunk of --huge-mb MB
-//    (ru_maxrss of the child, which runs nothing but the export).
+// 4. peak RSS (VmHWM) of `genesys-bulk export`, a child running nothing but
+//    the export with its default memory budget: the bulk job of 2. (5
+//    downloads at once), one 100 MB chunk and one chunk of --huge-mb MB.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spawn.h>
@@ -62,6 +64,7 @@ struct Run {
 };
 
 int g_concurrency = 5;
+std::uint64_t g_budget_mb = 0;  // 0: the export's default
 
 Run export_once(const gb::simulator::Server& server, const std::string& type, const std::string& job_id,
                 const std::string& db, int page_size, bool compress) {
@@ -77,6 +80,7 @@ Run export_once(const gb::simulator::Server& server, const std::string& type, co
   auto ps = gb::app::pipeline_settings(settings);
   ps.poll_interval = std::chrono::milliseconds(50);
   ps.concurrency = g_concurrency;
+  if (g_budget_mb > 0) ps.memory_budget_bytes = g_budget_mb << 20;
   gb::pipeline::NullProgress quiet;
   gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), **sink, (*stack)->patience(), gb::system_clock(),
                                         gb::system_sleeper(), quiet);
@@ -187,14 +191,32 @@ long vm_hwm_kib(pid_t pid) {
 
 // Peak RSS (MB) of the binary exporting `job_id` into `db`, sampled every
 // 2 ms until it exits; -1 on failure.
-double export_peak_rss_mb(const gb::simulator::Server& server, const std::string& job_id, const std::string& db,
-                          const std::string& dir) {
+double export_peak_rss_mb(const gb::simulator::Server& server, const std::string& type, const std::string& job_id,
+                          const std::string& db, const std::string& dir) {
   remove_db(db);
   const std::string base = server.base_url();
-  std::vector<std::string> args = {GB_BINARY,     "export",       "--api-url",       base,       "--login-url",
-                                   base,          "--type",       "bulk:users",      "--job-id", job_id,
-                                   "--sink",      "sqlite:" + db, "--poll-interval", "1",        "--no-progress",
-                                   "--log-level", "warn",         "--spill-dir",     dir,        "--no-compression"};
+  std::vector<std::string> args = {GB_BINARY,
+                                   "export",
+                                   "--api-url",
+                                   base,
+                                   "--login-url",
+                                   base,
+                                   "--type",
+                                   type,
+                                   "--job-id",
+                                   job_id,
+                                   "--sink",
+                                   "sqlite:" + db,
+                                   "--poll-interval",
+                                   "1",
+                                   "--no-progress",
+                                   "--log-level",
+                                   "warn",
+                                   "--spill-dir",
+                                   dir,
+                                   "--no-compression",
+                                   "--concurrency",
+                                   std::to_string(g_concurrency)};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -235,6 +257,8 @@ int main(int argc, char** argv) {
   cli.add_option("--huge-mb", huge_mb, "0 skips the peak RSS measurement");
   cli.add_option("--dir", dir, "Where the SQLite files go");
   cli.add_option("--concurrency", g_concurrency, "Chunk downloads at once (the export's default is 5)");
+  cli.add_option("--memory-budget-mb", g_budget_mb,
+                 "The in-process exports' memory budget (default: the export's); the peak RSS runs keep the default");
   CLI11_PARSE(cli, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kError);
   const std::string db = (fs::path(dir) / "bench-pipeline.db").string();
@@ -273,10 +297,12 @@ int main(int argc, char** argv) {
   (void)export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, false);  // warm the simulator's cache
   (void)export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, true);   // and its stored gzip chunks
   std::vector<Run> bulk, bulk_gzip, bulk_raw;
+  std::vector<double> bulk_rss;
   for (int i = 0; i < runs; ++i) {
     bulk.push_back(export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, false));
     bulk_gzip.push_back(export_once(**bulk_server, "bulk:interactions", bulk_job, db, 1000, true));
     bulk_raw.push_back(raw_once(bulk_params, chunks, db));
+    if (huge_mb > 0) bulk_rss.push_back(export_peak_rss_mb(**bulk_server, "bulk:interactions", bulk_job, db, dir));
   }
   bulk_server->reset();
 
@@ -301,16 +327,23 @@ int main(int argc, char** argv) {
   remove_db(db);
 
   if (huge_mb > 0) {
-    gb::simulator::Settings huge = sim;
-    huge.jobs = {{"bulk:users", 1000, 1000}};
-    huge.faults.huge_chunk_mb = huge_mb;
-    huge.cache_bytes = (huge_mb + 64) << 20;
-    auto huge_server = gb::simulator::Server::start(huge);
-    if (!huge_server.ok()) return 1;
-    const double rss = export_peak_rss_mb(**huge_server, (*huge_server)->jobs()[0].job_id, db, dir);
-    fmt::print("  peak RSS of `genesys-bulk export` landing one {} MB chunk: {:.1f} MB (target <= 64 MB)\n", huge_mb,
-               rss);
-    remove_db(db);
+    fmt::print("  peak RSS of `genesys-bulk export` (VmHWM, target <= 64 MB), median of {} runs:\n", bulk_rss.size());
+    fmt::print("    {} records in {} chunks, {} at once: {:.1f} MB\n", records, chunks, g_concurrency,
+               median(bulk_rss));
+    for (const std::uint64_t mb : {std::uint64_t{100}, huge_mb}) {
+      gb::simulator::Settings huge = sim;
+      huge.jobs = {{"bulk:users", 1000, 1000}};
+      huge.faults.huge_chunk_mb = mb;
+      huge.cache_bytes = (mb + 64) << 20;
+      auto huge_server = gb::simulator::Server::start(huge);
+      if (!huge_server.ok()) return 1;
+      std::vector<double> rss;
+      for (int i = 0; i < std::min(runs, 3); ++i) {
+        rss.push_back(export_peak_rss_mb(**huge_server, "bulk:users", (*huge_server)->jobs()[0].job_id, db, dir));
+      }
+      fmt::print("    one {} MB chunk: {:.1f} MB\n", mb, median(rss));
+      remove_db(db);
+    }
   }
   return 0;
 }

@@ -18,6 +18,8 @@ struct ExportFlags {
   int max_outage_s = 300;
   std::string rate_limit;  // N or N/SECONDS
   double spill_threshold_mb = 200;
+  double memory_budget_mb = 48;
+  double max_record_mb = 2;
   int breaker_cooldown_s = 30;
   int token_refresh_buffer_s = 120;
   bool no_progress = false;
@@ -47,6 +49,8 @@ int run(ExportFlags& f) {
   s.poll.max_job_wait = std::chrono::seconds(f.max_job_wait_s);
   s.retry.max_outage = std::chrono::seconds(f.max_outage_s);
   s.download.spill_threshold_bytes = static_cast<std::uint64_t>(f.spill_threshold_mb * 1024 * 1024);
+  s.download.memory_budget_bytes = static_cast<std::uint64_t>(f.memory_budget_mb * 1024 * 1024);
+  s.download.max_record_bytes = static_cast<std::uint64_t>(f.max_record_mb * 1024 * 1024);
   s.breaker.cool_down = std::chrono::seconds(f.breaker_cooldown_s);
   s.token.refresh_buffer = std::chrono::seconds(f.token_refresh_buffer_s);
   if (!f.rate_limit.empty() && !parse_rate(f.rate_limit, s.rate)) {
@@ -108,6 +112,14 @@ void add_export_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 100));
   cmd->add_option("--rate-limit", flags->rate_limit, "The org's request budget: N per minute, or N/SECONDS");
   cmd->add_option("--spill-threshold-mb", flags->spill_threshold_mb, "Chunks larger than this go to a temp file")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e6));
+  cmd->add_option("--memory-budget", flags->memory_budget_mb,
+                  "MB of chunk data held in memory at once; beyond it downloads wait or spill to --spill-dir")
+      ->capture_default_str()
+      ->check(CLI::Range(16.0, 1e6));
+  cmd->add_option("--max-record-size", flags->max_record_mb,
+                  "MB; a larger record goes to the quarantine whole (at most half the memory budget, less 1 MB)")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1e6));
   cmd->add_option("--spill-dir", o.spill_dir, "Where spill files go (default: the system temp dir)");

@@ -69,6 +69,8 @@ struct DownloadSettings {
   int page_size = 1000;                                // analytics cursor pages
   int concurrency = 5;                                 // bulk chunk downloads at once
   std::uint64_t spill_threshold_bytes = 200ull << 20;  // larger chunks go to a temp file
+  std::uint64_t memory_budget_bytes = 48ull << 20;     // all chunk data in memory at once
+  std::uint64_t max_record_bytes = 2ull << 20;         // larger records go to the quarantine whole
 };
 
 struct Settings {

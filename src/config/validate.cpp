@@ -99,6 +99,17 @@ Status validate(const Settings& s) {
   if (s.retry.base_delay > s.retry.max_delay) {
     return invalid_input("retry base delay must not exceed the retry maximum delay");
   }
+  // The writer's share (cache, read-back batch: about 7 MB) and one
+  // download's must fit together, or the first download would wait forever.
+  if (s.download.memory_budget_bytes < (16ull << 20)) return invalid_input("memory budget must be at least 16 MB");
+  // A download holds one record whole while it parses it; half the budget
+  // stays for the chunks waiting for the store.
+  if (s.download.max_record_bytes < 1024 ||
+      s.download.max_record_bytes + (1ull << 20) > s.download.memory_budget_bytes / 2) {
+    return invalid_input(
+        fmt::format("maximum record size must be between 1 KB and {} MB (half the memory budget, less 1 MB)",
+                    s.download.memory_budget_bytes / 2 / (1 << 20) - 1));
+  }
   if (s.poll.interval > s.poll.max_job_wait) {
     return invalid_input("poll interval must not exceed the maximum job wait");
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "base/stop.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "pipeline/progress.hpp"
 #include "resilience/patience.hpp"
 #include "resilience/retry_loop.hpp"
@@ -25,7 +27,11 @@ struct PipelineSettings {
   int page_size = 1000;                                            // analytics cursor pages
   std::uint64_t spill_threshold_bytes = 200ull << 20;              // bigger chunks wait in a temp file, not memory
   std::filesystem::path spill_dir;                                 // empty = the system's temp dir
-  std::uint64_t landing_batch_bytes = 4ull << 20;                  // batch size when reading a spilled chunk back
+  std::uint64_t landing_batch_bytes = 1ull << 20;                  // batch size when reading a spilled chunk back
+  std::uint64_t memory_budget_bytes = 48ull << 20;                 // all chunk data held in memory at once
+  std::uint64_t max_record_bytes = 2ull << 20;                     // larger records go to the quarantine whole
+  std::uint64_t store_memory_bytes = 4ull << 20;                   // the sink's own cache, charged to the budget
+  std::uint64_t parse_batch_bytes = 512ull << 10;                  // a download hands over batches this big
   std::size_t landing_queue = 2;                                   // finished chunks waiting for the writer
   resilience::RetryPolicy retry;                                   // per chunk / page / status call
   std::chrono::milliseconds poll_interval{15'000};                 // longest wait between polls
@@ -85,6 +91,9 @@ class ExportPipeline {
   // and returns a kInterrupted Error saying how many chunks landed in this run.
   Result<ExportOutcome> run(const ExportRequest& request);
 
+  // The run's memory budget (its high-water mark says how much was held).
+  const MemoryBudget& memory_budget() const { return *budget_; }
+
  private:
   struct Resolved;
   Result<Resolved> resolve_job(const ExportRequest& request);
@@ -100,6 +109,7 @@ class ExportPipeline {
   Sleeper& sleeper_;
   ProgressObserver& progress_;
   const StopSignal& stop_;
+  std::unique_ptr<MemoryBudget> budget_;
 };
 
 }  // namespace gb::pipeline

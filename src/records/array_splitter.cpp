@@ -277,6 +277,12 @@ bool ArraySplitter::after_array_closed() {
 }
 
 bool ArraySplitter::emit(std::uint64_t end_offset) {
+  if (streaming_) {
+    const std::uint64_t from = std::max(value_start_, slice_offset_);
+    if (!stream_piece(std::string_view(slice_ + (from - slice_offset_), end_offset - from), true)) return false;
+    ++elements_;
+    return true;
+  }
   std::string_view element;
   if (value_start_ >= slice_offset_) {
     element = std::string_view(slice_ + (value_start_ - slice_offset_), end_offset - value_start_);
@@ -286,8 +292,12 @@ bool ArraySplitter::emit(std::uint64_t end_offset) {
   }
   element = element.substr(0, trimmed_length(element));
   if (element.size() > settings_.max_element_bytes) {
-    return fail(permanent_error(fmt::format("the element at byte {} is larger than the cap of {} bytes", value_start_,
-                                            settings_.max_element_bytes)));
+    if (!settings_.large.begin) return fail(too_large());
+    if (!start_streaming(element) || !stream_piece({}, true)) return false;
+    ++elements_;
+    partial_.clear();
+    partial_.shrink_to_fit();
+    return true;
   }
   Status status = on_element_(element);
   ++elements_;
@@ -297,15 +307,66 @@ bool ArraySplitter::emit(std::uint64_t end_offset) {
   return true;
 }
 
-// At the end of a slice: an element still open keeps its bytes for the next.
+// At the end of a slice: an element still open keeps its bytes for the next,
+// or, once it is over the cap and there is a handler, hands them on.
 void ArraySplitter::keep_partial_element() {
   if (phase_ != Phase::kInValue || !value_emits_) return;
   const std::uint64_t from = std::max(value_start_, slice_offset_);
-  partial_.append(slice_ + (from - slice_offset_), total_ - from);
-  if (trimmed_length(partial_) > settings_.max_element_bytes) {
-    fail(permanent_error(fmt::format("the element at byte {} is larger than the cap of {} bytes", value_start_,
-                                     settings_.max_element_bytes)));
+  const std::string_view rest(slice_ + (from - slice_offset_), total_ - from);
+  if (streaming_) {
+    stream_piece(rest, false);
+    return;
   }
+  partial_.append(rest);
+  if (trimmed_length(partial_) > settings_.max_element_bytes) {
+    if (!settings_.large.begin) {
+      fail(too_large());
+      return;
+    }
+    if (start_streaming(partial_)) {
+      partial_.clear();
+      partial_.shrink_to_fit();
+    }
+  }
+}
+
+Error ArraySplitter::too_large() const {
+  return permanent_error(fmt::format("the element at byte {} is larger than the cap of {} bytes", value_start_,
+                                     settings_.max_element_bytes));
+}
+
+bool ArraySplitter::start_streaming(std::string_view first_bytes) {
+  streaming_ = true;
+  pending_ws_.clear();
+  if (Status s = settings_.large.begin(value_start_); !s) return fail(std::move(s).error());
+  return stream_piece(first_bytes, false);
+}
+
+// Hands `piece` on, holding back trailing whitespace (it belongs to the
+// element only if more of it follows). A whitespace run over 64 KiB is handed
+// on: an adversarial body cannot make the splitter hold more.
+bool ArraySplitter::stream_piece(std::string_view piece, bool last) {
+  constexpr std::size_t kMaxPendingWhitespace = std::size_t{64} * 1024;
+  const std::size_t keep = trimmed_length(piece);
+  Status s = ok_status();
+  if (keep > 0) {
+    if (!pending_ws_.empty()) s = settings_.large.bytes(pending_ws_);
+    if (s) s = settings_.large.bytes(piece.substr(0, keep));
+    pending_ws_.assign(piece.substr(keep));
+  } else {
+    pending_ws_.append(piece);
+  }
+  if (s && !last && pending_ws_.size() > kMaxPendingWhitespace) {
+    s = settings_.large.bytes(pending_ws_);
+    pending_ws_.clear();
+  }
+  if (s && last) {
+    pending_ws_.clear();
+    streaming_ = false;
+    s = settings_.large.end();
+  }
+  if (!s) return fail(std::move(s).error());
+  return true;
 }
 
 std::size_t ArraySplitter::trimmed_length(std::string_view bytes) const {
@@ -318,6 +379,8 @@ bool ArraySplitter::fail(Error error) {
   phase_ = Phase::kFailed;
   partial_.clear();
   partial_.shrink_to_fit();
+  pending_ws_.clear();
+  streaming_ = false;
   error_ = std::move(error);
   return false;
 }

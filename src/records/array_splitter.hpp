@@ -26,10 +26,21 @@ namespace gb::records {
 
 inline constexpr std::size_t kDefaultMaxElementBytes = 64u * 1024 * 1024;
 
+// Where an element over the cap goes when it must not fail the body: its
+// bytes in order, in pieces as they arrive, never held whole. Each function
+// may return an error, which stops the split.
+struct LargeElementHandler {
+  std::function<Status(std::uint64_t offset)> begin;  // its first byte's offset in the body
+  std::function<Status(std::string_view bytes)> bytes;
+  std::function<Status()> end;
+};
+
 struct SplitterSettings {
   // An element longer than this fails the body (kPermanent: retrying the
-  // download cannot make it smaller).
+  // download cannot make it smaller), unless `large` is set: then it goes
+  // there instead of to the element callback.
   std::size_t max_element_bytes = kDefaultMaxElementBytes;
+  LargeElementHandler large;
   // Empty: the body is a JSON array and its elements are wanted (bulk
   // chunks). Otherwise the body is a JSON object and the wanted elements are
   // those of the array at this top-level key (analytics pages); the other
@@ -96,6 +107,9 @@ class ArraySplitter {
   bool after_array_closed();
   bool emit(std::uint64_t end_offset);
   void keep_partial_element();
+  bool start_streaming(std::string_view first_bytes);
+  bool stream_piece(std::string_view piece, bool last);
+  Error too_large() const;
   bool fail(Error error);
   bool fail_not_json(const std::string& what, std::uint64_t offset);
   std::size_t trimmed_length(std::string_view bytes) const;
@@ -113,7 +127,9 @@ class ArraySplitter {
   bool found_array_ = false;
   std::string key_;  // object mode: the key being read (bounded)
 
-  std::string partial_;  // bytes of an element begun in an earlier slice
+  std::string partial_;     // bytes of an element begun in an earlier slice
+  bool streaming_ = false;  // the element in progress goes to settings_.large
+  std::string pending_ws_;  // streaming: whitespace that may end the element
   const char* slice_ = nullptr;
   std::uint64_t slice_offset_ = 0;  // offset of slice_[0] in the body
   std::uint64_t total_ = 0;

@@ -1,26 +1,38 @@
 #include "records/chunk_parser.hpp"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace gb::records {
-namespace {
 
-SplitterSettings splitter_settings(const ChunkParserSettings& s) {
+SplitterSettings ChunkParser::splitter_settings(const ChunkParserSettings& s, ChunkParser* large_to) {
   SplitterSettings out;
+  if (large_to != nullptr) {
+    out.large.begin = [large_to](std::uint64_t) { return large_to->begin_large(); };
+    out.large.bytes = [large_to](std::string_view bytes) { return large_to->large_.bytes(bytes); };
+    out.large.end = [large_to] { return large_to->large_.end(); };
+  }
   out.max_element_bytes = s.max_record_bytes;
   out.array_key = s.results_key;
   out.kernel = s.kernel;
   return out;
 }
 
-}  // namespace
-
-ChunkParser::ChunkParser(ChunkParserSettings settings, BatchFn on_batch)
+ChunkParser::ChunkParser(ChunkParserSettings settings, BatchFn on_batch, LargeRecordSink large)
     : settings_(std::move(settings)),
       on_batch_(std::move(on_batch)),
+      large_(std::move(large)),
       parser_(settings_.key_field),
-      splitter_(splitter_settings(settings_), [this](std::string_view raw) { return on_element(raw); }),
+      splitter_(splitter_settings(settings_, large_.begin ? this : nullptr),
+                [this](std::string_view raw) { return on_element(raw); }),
       next_ordinal_(settings_.first_ordinal) {}
+
+Status ChunkParser::begin_large() {
+  ++quarantined_;
+  return large_.begin(next_ordinal_++, fmt::format("record larger than the maximum record size of {} bytes",
+                                                   settings_.max_record_bytes));
+}
 
 Status ChunkParser::feed(std::string_view bytes) {
   return splitter_.feed(bytes);

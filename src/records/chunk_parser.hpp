@@ -29,6 +29,15 @@ struct ChunkParserSettings {
   ScanKernel kernel = ScanKernel::kAuto;
 };
 
+// Where a record over max_record_bytes goes, as a quarantined entry, when
+// it must not fail the body: begin() with its ordinal and the reason, its
+// bytes in pieces, end(). Never held whole in memory.
+struct LargeRecordSink {
+  std::function<Status(std::uint64_t ordinal, const std::string& reason)> begin;
+  std::function<Status(std::string_view bytes)> bytes;
+  std::function<Status()> end;
+};
+
 // Not thread-safe: one per body (per download attempt). Ordinals count the
 // elements of the body from first_ordinal, records and quarantined alike.
 // Batches handed over before feed() or finish() fails belong to a failed
@@ -39,7 +48,9 @@ class ChunkParser {
   // contents out. A non-ok Status stops parsing and is returned as is.
   using BatchFn = std::function<Status(RecordBatch& batch)>;
 
-  ChunkParser(ChunkParserSettings settings, BatchFn on_batch);
+  // With `large` set, a record over max_record_bytes goes there (counted as
+  // quarantined) instead of failing the body.
+  ChunkParser(ChunkParserSettings settings, BatchFn on_batch, LargeRecordSink large = {});
   ChunkParser(const ChunkParser&) = delete;  // the splitter calls back into this object
   ChunkParser& operator=(const ChunkParser&) = delete;
 
@@ -54,11 +65,14 @@ class ChunkParser {
   std::size_t buffered_bytes() const { return splitter_.buffered_bytes(); }
 
  private:
+  static SplitterSettings splitter_settings(const ChunkParserSettings& s, ChunkParser* large_to);
   Status on_element(std::string_view raw);
+  Status begin_large();
   Status flush();
 
   ChunkParserSettings settings_;
   BatchFn on_batch_;
+  LargeRecordSink large_;
   RecordParser parser_;
   ArraySplitter splitter_;
   RecordBatch batch_;

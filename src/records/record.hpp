@@ -1,9 +1,13 @@
 #pragma once
 // One record of an export: its key and its raw JSON bytes, exactly as received.
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/result.hpp"
 
 namespace gb::records {
 
@@ -13,11 +17,26 @@ struct Record {
   std::string raw;            // the element's bytes, unmodified
 };
 
+// Bytes too many to hold in memory (a record over the size cap), read in
+// pieces where they wait (a spill file). Valid as long as the batch that
+// carries them is (until its source's next call).
+class LargeBytes {
+ public:
+  virtual ~LargeBytes() = default;
+  virtual std::uint64_t size() const = 0;
+  // Reads up to `n` bytes at `offset` into `out`; how many it read.
+  virtual Result<std::size_t> read(std::uint64_t offset, char* out, std::size_t n) const = 0;
+};
+
 // A record that could not be accepted; it is kept, never dropped.
 struct Quarantined {
   std::uint64_t ordinal = 0;
   std::string reason;  // e.g. "invalid UTF-8 in a string", "no key field \"id\""
   std::string raw;     // the element's bytes, unmodified (may be invalid UTF-8)
+  // Set instead of `raw` for a record too large to hold in memory.
+  std::shared_ptr<const LargeBytes> large = nullptr;
+
+  std::uint64_t size() const { return large ? large->size() : raw.size(); }
 };
 
 // What a parser hands to a sink at a time. Bounded in size by the producer.

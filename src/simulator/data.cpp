@@ -212,6 +212,7 @@ bool flawed(const FaultRate& rate, std::uint64_t first, std::uint64_t salt, std:
 }
 
 std::size_t target_bytes(const DataParams& p, std::uint64_t i) {
+  if (p.huge_record_bytes > 0 && p.kind == JobKind::kBulk && i == 1) return p.huge_record_bytes;
   if (p.huge_chunk_bytes > 0 && p.kind == JobKind::kBulk && i < chunk_record_count(p, 0)) {
     return std::max(p.record_bytes, p.huge_chunk_bytes / chunk_record_count(p, 0));
   }
@@ -329,6 +330,7 @@ std::string render_chunk(const DataParams& p, std::uint64_t chunk) {
   const auto n = chunk_record_count(p, chunk);
   std::size_t estimate = n * (p.record_bytes ? p.record_bytes + 1 : 1024) + 2;
   if (chunk == 0 && p.huge_chunk_bytes) estimate = std::max(estimate, p.huge_chunk_bytes + n + 2);
+  if (chunk == 0) estimate += p.huge_record_bytes;
   out.reserve(estimate);
   out += '[';
   append_records(out, p, chunk_first_record(p, chunk), n);

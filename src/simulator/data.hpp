@@ -25,6 +25,7 @@ struct DataParams {
   std::uint64_t chunk_records = 5000;  // bulk chunk size
   std::size_t record_bytes = 0;        // 0 = natural size; else each record is padded to at least this
   std::size_t huge_chunk_bytes = 0;    // >0: records of chunk 0 are padded so the chunk is about this big
+  std::size_t huge_record_bytes = 0;   // >0: bulk record 1 is padded to this size
   FaultRate malformed_record;
   FaultRate invalid_utf8;
   FaultRate nul_escape;

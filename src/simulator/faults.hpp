@@ -46,6 +46,7 @@ struct Faults {
   int retry_after_seconds = 2;              // Retry-After of injected 429s...
   std::string retry_after_text;             // ...or, when set, this text verbatim ("-5", "soon", " ", a date)
   std::uint64_t huge_chunk_mb = 0;          // >0: the first chunk of every bulk job is about this big
+  std::uint64_t huge_record_mb = 0;         // >0: record 1 of every bulk job is about this big
   bool chunks_out_of_order = false;         // bulk status lists chunks shuffled, not by index
   std::chrono::seconds outage_after{0};     // an outage window starting this long after start...
   std::chrono::seconds outage_duration{0};  // ...lasting this long (0 = none): every request 503

@@ -54,6 +54,7 @@ class Child {
 
   void kill9() { ::kill(pid_, SIGKILL); }
   void signal(int signo) { ::kill(pid_, signo); }
+  pid_t pid() const { return pid_; }
 
   ChildResult wait() {
     int status = 0;

@@ -150,6 +150,48 @@ TEST_F(CliTest, KillNineInTheMiddleThenASecondRunLandsTheExactSetWithNoDuplicate
   EXPECT_EQ(landed_chunks(db_path()), 30);
 }
 
+// Whether process `pid` has a spill file open (unlinked, so only its open
+// descriptor shows it).
+bool has_open_spill_file(pid_t pid) {
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
+    std::error_code link_ec;
+    const auto target = std::filesystem::read_symlink(fd.path(), link_ec);
+    if (!link_ec && target.string().find("genesys-bulk-spill") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(CliTest, KillNineDuringASpillLeavesNoFileBehindAndASecondRunLandsTheExactSet) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 3000, 1000}};
+  sim.faults.huge_chunk_mb = 60;  // chunk 0
+  auto server = start(sim);
+  const std::string job = server->jobs()[0].job_id;
+  auto args = export_args(*server, "bulk:users", job);
+  args.insert(args.end(), {"--spill-threshold-mb", "1"});  // every chunk goes through a spill file
+  {
+    Child child(args, kSimEnv, (dir_.path() / "o1").string(), (dir_.path() / "e1").string());
+    // Wait (by state, not by time) until a spill file is open, then kill it without warning.
+    bool spilling = false;
+    for (int i = 0; i < 20000 && !spilling; ++i) {
+      spilling = has_open_spill_file(child.pid());
+      if (!spilling) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(spilling);
+    child.kill9();
+    EXPECT_EQ(child.wait().exit_code, -1);
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_THAT(entry.path().filename().string(), Not(HasSubstr("spill")));
+  }
+  const auto second = run(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto c = check(*server, job);
+  EXPECT_TRUE(c.exact()) << c.summary();
+  EXPECT_EQ(c.landed, 3000u);
+}
+
 TEST_F(CliTest, AJobEndingFailedExitsNonZeroWithOneClearLine) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 1000, 500}};

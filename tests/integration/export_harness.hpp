@@ -96,8 +96,13 @@ class ExportHarness {
     request.type = *parsed;
     request.query_json = query;
     if (!job_id.empty()) request.job_id = job_id;
-    return p.run(request);
+    auto outcome = p.run(request);
+    budget_high_water_ = p.memory_budget().high_water();
+    return outcome;
   }
+
+  // The most chunk data the last run() held in memory at once.
+  std::uint64_t budget_high_water() const { return budget_high_water_; }
 
   app::JobCheck check(const std::string& job_id) {
     auto landed = app::read_landed(db_path_, job_id);
@@ -122,6 +127,7 @@ class ExportHarness {
   pipeline::PipelineSettings pipeline_;
   Clock* clock_ = &system_clock();
   Sleeper* sleeper_ = &system_sleeper();
+  std::uint64_t budget_high_water_ = 0;
 };
 
 }  // namespace gb::testing

@@ -6,7 +6,9 @@
 
 #include <set>
 
+#include "base/hash.hpp"
 #include "export_harness.hpp"
+#include "simulator/data.hpp"
 
 namespace gb::testing {
 namespace {
@@ -171,6 +173,68 @@ TEST(ExportTest, AFiftyMegabyteChunkIsSpilledAndLandsWhole) {
   for (const auto& entry : std::filesystem::directory_iterator(h.dir())) {
     EXPECT_THAT(entry.path().filename().string(), HasSubstr("out.db"));
   }
+}
+
+TEST(ExportTest, AHundredMegabyteRecordGoesToTheQuarantineWholeAndTheRestOfItsChunkLandsWithinTheBudget) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 3000, 1000}};
+  sim.faults.huge_record_mb = 100;  // record 1, in chunk 0 among 999 ordinary ones
+  ExportHarness h(sim);
+  auto outcome = h.run("bulk:users", h.job(0));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome->chunks_landed, 3u);
+  EXPECT_EQ(outcome->records, 2999u);
+  EXPECT_EQ(outcome->quarantined, 1u);
+  const auto check = h.check(h.job(0));
+  EXPECT_EQ(check.landed, 2999u);
+  EXPECT_EQ(check.duplicates, 0u);
+  EXPECT_EQ(check.unexpected, 0u);
+  EXPECT_EQ(check.missing, 1u);  // record 1: not landed, in the quarantine (below)
+  EXPECT_EQ(check.quarantined, 1u);
+  EXPECT_LE(h.budget_high_water(), h.pipeline_settings().memory_budget_bytes);
+
+  // The quarantined row is record 1 whole: its length and its bytes' checksum.
+  auto params = h.server().data_params(h.job(0));
+  ASSERT_TRUE(params.ok());
+  std::string want;
+  simulator::append_record(want, *params, 1);
+  ASSERT_GE(want.size(), 100u << 20);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(h.db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "SELECT chunk_id, ordinal, reason, length(raw), raw FROM quarantine", -1, &stmt, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 1), 1);
+  EXPECT_THAT(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2)),
+              HasSubstr("record larger than the maximum record size"));
+  EXPECT_EQ(static_cast<std::size_t>(sqlite3_column_int64(stmt, 3)), want.size());
+  const auto* raw = static_cast<const char*>(sqlite3_column_blob(stmt, 4));
+  const auto raw_size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, 4));
+  EXPECT_EQ(fnv1a64(std::string_view(raw, raw_size)), fnv1a64(want));
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST(ExportTest, ASpillFileThatCannotBeWrittenFailsItsChunksWithOneClearLineAndARerunLandsThem) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"bulk:users", 3000, 1000}};
+  ExportHarness h(sim);
+  h.pipeline_settings().spill_threshold_bytes = 1;  // every chunk goes to a spill file
+  h.pipeline_settings().spill_dir = h.dir() / "no-such-dir";
+  auto outcome = h.run("bulk:users", h.job(0));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error().message, HasSubstr("spill file"));
+  EXPECT_THAT(outcome.error().message, HasSubstr("run the same command again"));
+  EXPECT_EQ(h.check(h.job(0)).landed, 0u);
+
+  h.pipeline_settings().spill_dir = h.dir();
+  auto again = h.run("bulk:users", h.job(0));
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  const auto check = h.check(h.job(0));
+  EXPECT_TRUE(check.exact()) << check.summary();
 }
 
 TEST(ExportTest, AJobEndingFailedIsAnErrorWithOneClearLine) {

@@ -19,10 +19,24 @@ class SpillBatchSource final : public sinks::BatchSource {
 
 }  // namespace
 
+std::uint64_t batch_cost(const records::RecordBatch& batch) {
+  constexpr std::uint64_t kPerEntry = 64;  // malloc headers and the key's own allocation
+  std::uint64_t cost = batch.raw_bytes + sizeof(records::RecordBatch);
+  for (const auto& r : batch.records) cost += sizeof r + r.key.size() + kPerEntry;
+  for (const auto& q : batch.quarantined) cost += sizeof q + q.reason.size() + kPerEntry;
+  return cost;
+}
+
 Result<bool> MemoryBatchSource::next(records::RecordBatch& batch) {
   batch.clear();
+  held_.shrink(lent_cost_);
+  lent_cost_ = 0;
   while (next_ < batches_.size() && batches_[next_].empty()) ++next_;
-  if (next_ >= batches_.size()) return false;
+  if (next_ >= batches_.size()) {
+    held_.reset();
+    return false;
+  }
+  lent_cost_ = batch_cost(batches_[next_]);
   batch = std::move(batches_[next_]);
   batches_[next_].clear();
   ++next_;
@@ -30,17 +44,24 @@ Result<bool> MemoryBatchSource::next(records::RecordBatch& batch) {
 }
 
 ChunkCollector::ChunkCollector(std::filesystem::path spill_dir, std::uint64_t spill_threshold,
-                               std::uint64_t expected_size, std::uint64_t read_batch_bytes)
+                               std::uint64_t expected_size, std::uint64_t read_batch_bytes, MemoryBudget* budget)
     : spill_dir_(std::move(spill_dir)),
       spill_threshold_(spill_threshold),
       read_batch_bytes_(read_batch_bytes),
-      spill_from_start_(expected_size > spill_threshold) {}
+      spill_from_start_(expected_size > spill_threshold) {
+  if (budget != nullptr) held_bytes_ = Reservation(*budget);
+}
 
 Status ChunkCollector::add(records::RecordBatch& batch) {
   stats_.records += batch.records.size();
   stats_.quarantined += batch.quarantined.size();
   stats_.raw_bytes += batch.raw_bytes;
   if (!spill_ && (spill_from_start_ || stats_.raw_bytes > spill_threshold_)) {
+    if (auto s = spill_held(); !s.ok()) return s;
+  }
+  // Waits while complete chunks are on their way out of memory; spills when
+  // the budget is full of chunks still being downloaded.
+  if (!spill_ && held_bytes_.has_budget() && !held_bytes_.grow_or_wait(batch_cost(batch))) {
     if (auto s = spill_held(); !s.ok()) return s;
   }
   if (spill_) {
@@ -53,6 +74,23 @@ Status ChunkCollector::add(records::RecordBatch& batch) {
   return ok_status();
 }
 
+Status ChunkCollector::begin_large(std::uint64_t ordinal, const std::string& reason) {
+  ++stats_.quarantined;
+  if (!spill_) {
+    if (auto s = spill_held(); !s.ok()) return s;
+  }
+  return spill_->begin_large(ordinal, reason);
+}
+
+Status ChunkCollector::add_large(std::string_view bytes) {
+  stats_.raw_bytes += bytes.size();
+  return spill_->append_large(bytes);
+}
+
+Status ChunkCollector::end_large() {
+  return spill_->end_large();
+}
+
 Status ChunkCollector::spill_held() {
   auto file = SpillFile::create(spill_dir_);
   if (!file.ok()) return std::move(file).error();
@@ -63,6 +101,7 @@ Status ChunkCollector::spill_held() {
   }
   held_.clear();
   held_.shrink_to_fit();
+  held_bytes_.reset();
   return ok_status();
 }
 
@@ -71,7 +110,8 @@ Result<std::unique_ptr<sinks::BatchSource>> ChunkCollector::take_source() {
     if (auto s = spill_->finish_writing(); !s.ok()) return std::move(s).error();
     return std::unique_ptr<sinks::BatchSource>(new SpillBatchSource(std::move(spill_), read_batch_bytes_));
   }
-  return std::unique_ptr<sinks::BatchSource>(new MemoryBatchSource(std::move(held_)));
+  held_bytes_.settle();  // complete: the writer gives these bytes back
+  return std::unique_ptr<sinks::BatchSource>(new MemoryBatchSource(std::move(held_), std::move(held_bytes_)));
 }
 
 }  // namespace gb::pipeline::detail

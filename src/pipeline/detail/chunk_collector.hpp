@@ -1,15 +1,19 @@
 #pragma once
 // Where a chunk's parsed batches wait until the chunk is complete: in memory
-// while they are small, in a spill file once the chunk is (or turns out to
-// be) larger than the spill threshold. A chunk lands only once it has been
-// downloaded and parsed to the end, so a failed attempt never lands half.
+// while they fit in the run's memory budget, in a spill file once they do
+// not, or once the chunk is (or turns out to be) larger than the spill
+// threshold. A chunk lands only once it has been downloaded and parsed to the
+// end, so a failed attempt never lands half.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
 #include "pipeline/detail/spill_file.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "records/record.hpp"
 #include "sinks/sink.hpp"
 
@@ -27,11 +31,18 @@ class ChunkCollector {
  public:
   // expected_size: the chunk's announced size (0 if unknown); when it is
   // above spill_threshold the collector spills from the first batch.
+  // budget: held batches are charged to it (batch_cost) and the chunk spills
+  // when it has no room; null = no budget, only the threshold.
   ChunkCollector(std::filesystem::path spill_dir, std::uint64_t spill_threshold, std::uint64_t expected_size,
-                 std::uint64_t read_batch_bytes);
+                 std::uint64_t read_batch_bytes, MemoryBudget* budget = nullptr);
 
   // Takes the batch's contents (leaves it empty).
   Status add(records::RecordBatch& batch);
+  // A quarantined record too large to hold, as it arrives; the chunk goes
+  // to its spill file (if it was not there yet) and the record with it.
+  Status begin_large(std::uint64_t ordinal, const std::string& reason);
+  Status add_large(std::string_view bytes);
+  Status end_large();
   // The finished chunk as a source of bounded batches; call once, after the
   // last add(). The source owns the memory or the spill file.
   Result<std::unique_ptr<sinks::BatchSource>> take_source();
@@ -45,20 +56,30 @@ class ChunkCollector {
   std::uint64_t spill_threshold_;
   std::uint64_t read_batch_bytes_;
   bool spill_from_start_;
+  Reservation held_bytes_;  // what held_ costs the budget
   std::vector<records::RecordBatch> held_;
   std::unique_ptr<SpillFile> spill_;
   CollectorStats stats_;
 };
 
-// Batches held in memory, handed out one by one.
+// What a batch held in memory costs: its bytes plus the strings' and the
+// vectors' bookkeeping (a 3.5 KB record costs about 3.6 KB of heap).
+std::uint64_t batch_cost(const records::RecordBatch& batch);
+
+// Batches held in memory, handed out one by one. Each batch's share of
+// `held` goes back to the budget once the next one is asked for (the sink
+// is done with a batch when it asks for the next).
 class MemoryBatchSource final : public sinks::BatchSource {
  public:
-  explicit MemoryBatchSource(std::vector<records::RecordBatch> batches) : batches_(std::move(batches)) {}
+  explicit MemoryBatchSource(std::vector<records::RecordBatch> batches, Reservation held = {})
+      : batches_(std::move(batches)), held_(std::move(held)) {}
   Result<bool> next(records::RecordBatch& batch) override;
 
  private:
   std::vector<records::RecordBatch> batches_;
   std::size_t next_ = 0;
+  Reservation held_;
+  std::uint64_t lent_cost_ = 0;  // the batch handed out last
 };
 
 }  // namespace gb::pipeline::detail

@@ -1,5 +1,7 @@
 #include "pipeline/detail/landing_writer.hpp"
 
+#include <malloc.h>
+
 namespace gb::pipeline::detail {
 
 LandingWriter::LandingWriter(sinks::Sink& sink, std::size_t queue_capacity, const Clock& clock)
@@ -24,6 +26,9 @@ void LandingWriter::run() {
     auto landed = sink_.land(item->chunk, *item->source, item->attempts);
     busy_ += clock_.now() - start;
     item->source.reset();  // frees the memory or removes the spill file before the next chunk
+    // Freed batches go back to the system now, not when the heap top happens
+    // to be free: the memory budget bounds what is resident, not just live.
+    ::malloc_trim(0);
     if (item->done) item->done(item->chunk, landed);
   }
 }

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "base/result.hpp"
 #include "records/record.hpp"
@@ -23,6 +25,12 @@ class SpillFile {
   SpillFile& operator=(const SpillFile&) = delete;
 
   Status append(const records::RecordBatch& batch);
+  // A quarantined record too large to hold in memory, written as it
+  // arrives: begin_large(), append_large() for each piece, end_large().
+  // Read back as a Quarantined whose `large` reads it from this file.
+  Status begin_large(std::uint64_t ordinal, const std::string& reason);
+  Status append_large(std::string_view bytes);
+  Status end_large();
   // Flushes and rewinds; after it, only read_batch().
   Status finish_writing();
   // Fills `batch` (cleared first) with up to `max_bytes` of raw payload (at
@@ -35,6 +43,8 @@ class SpillFile {
   explicit SpillFile(std::FILE* file) : file_(file) {}
   std::FILE* file_;
   std::uint64_t bytes_written_ = 0;
+  long long large_size_at_ = -1;  // offset of the open large frame's size field
+  std::uint64_t large_size_ = 0;
 };
 
 }  // namespace gb::pipeline::detail

@@ -230,6 +230,7 @@ std::shared_ptr<Job> Api::add_job(const std::string& type, std::uint64_t records
   job->data.chunk_records = chunk_records;
   job->data.record_bytes = settings_.record_bytes;
   job->data.huge_chunk_bytes = static_cast<std::size_t>(settings_.faults.huge_chunk_mb) << 20;
+  job->data.huge_record_bytes = static_cast<std::size_t>(settings_.faults.huge_record_mb) << 20;
   job->data.malformed_record = settings_.faults.malformed_record;
   job->data.invalid_utf8 = settings_.faults.invalid_utf8;
   job->data.nul_escape = settings_.faults.nul_escape;

@@ -189,13 +189,51 @@ struct SqliteSink::Impl {
     for (const auto& q : batch.quarantined) {
       insert_quarantine.bind_int(3, static_cast<std::int64_t>(q.ordinal));
       insert_quarantine.bind_text(4, bounded(q.reason));
-      insert_quarantine.bind_blob(5, q.raw);
-      result.bytes += q.raw.size();
+      if (q.large) {
+        insert_quarantine.bind_zeroblob(5, q.large->size());
+      } else {
+        insert_quarantine.bind_blob(5, q.raw);
+      }
+      result.bytes += q.size();
       auto done = insert_quarantine.run("insert quarantined record");
       if (!done) return done;
+      if (q.large) {
+        auto written = write_blob(sqlite3_last_insert_rowid(db.get()), *q.large);
+        if (!written) return written;
+      }
     }
     result.quarantined += batch.quarantined.size();
     return ok_status();
+  }
+
+  // Streams a large quarantined record into the row just inserted with a
+  // zeroblob of its size (incremental BLOB I/O: never held whole), inside
+  // the landing's transaction.
+  Status write_blob(sqlite3_int64 rowid, const records::LargeBytes& bytes) {
+    constexpr std::size_t kPiece = 1 << 20;
+    sqlite3_blob* blob = nullptr;
+    if (int rc = sqlite3_blob_open(db.get(), "main", "quarantine", "raw", rowid, 1, &blob); rc != SQLITE_OK) {
+      sqlite3_blob_close(blob);
+      return detail::sqlite_error(db.get(), rc, "open a quarantined record's BLOB");
+    }
+    std::string piece(kPiece, '\0');
+    Status status = ok_status();
+    for (std::uint64_t at = 0; at < bytes.size() && status;) {
+      auto got = bytes.read(at, piece.data(), piece.size());
+      if (!got) {
+        status = std::move(got).error();
+        break;
+      }
+      if (int rc = sqlite3_blob_write(blob, piece.data(), static_cast<int>(*got), static_cast<int>(at));
+          rc != SQLITE_OK) {
+        status = detail::sqlite_error(db.get(), rc, "write a quarantined record's BLOB");
+      }
+      at += *got;
+    }
+    if (int rc = sqlite3_blob_close(blob); rc != SQLITE_OK && status) {
+      status = detail::sqlite_error(db.get(), rc, "close a quarantined record's BLOB");
+    }
+    return status;
   }
 
   Result<LandResult> land_locked(const ChunkRef& chunk, BatchSource& source, int attempts) {

@@ -26,6 +26,7 @@ TEST(Settings, DefaultsAreTheIssues) {
   EXPECT_EQ(s.retry.max_outage, seconds(300));
   EXPECT_EQ(s.download.concurrency, 5);
   EXPECT_EQ(s.download.spill_threshold_bytes, 200ull << 20);
+  EXPECT_EQ(s.download.memory_budget_bytes, 48ull << 20);
   EXPECT_TRUE(validate(good()).ok()) << validate(good()).error().describe();
 }
 
@@ -53,6 +54,9 @@ TEST(Validate, BadValuesAreRefusedWithOneClearLine) {
       {[](Settings& s) { s.download.page_size = -5; }, "page size must be between 1 and 100000 (got -5)"},
       {[](Settings& s) { s.download.concurrency = 0; }, "download concurrency"},
       {[](Settings& s) { s.download.spill_threshold_bytes = 10; }, "spill threshold"},
+      {[](Settings& s) { s.download.memory_budget_bytes = 8ull << 20; }, "memory budget must be at least 16 MB"},
+      {[](Settings& s) { s.download.max_record_bytes = 24ull << 20; },
+       "maximum record size must be between 1 KB and 23 MB (half the memory budget, less 1 MB)"},
   };
   for (const Case& c : cases) {
     Settings s = good();

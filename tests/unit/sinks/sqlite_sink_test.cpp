@@ -647,5 +647,54 @@ TEST(SqliteSinkLedger, ErrorsAreRedactedAndBoundedAtACharacterBoundary) {
   EXPECT_EQ(chunks[1].error, std::string(4095, 'x'));
 }
 
+// Bytes read in pieces from memory, as a spill file's large frame is read.
+class PiecewiseBytes final : public records::LargeBytes {
+ public:
+  explicit PiecewiseBytes(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::uint64_t size() const override { return bytes_.size(); }
+  Result<std::size_t> read(std::uint64_t offset, char* out, std::size_t n) const override {
+    n = std::min<std::size_t>({n, bytes_.size() - offset, 3000});  // short reads, as pread may give
+    std::copy_n(bytes_.data() + offset, n, out);
+    return n;
+  }
+
+ private:
+  std::string bytes_;
+};
+
+TEST(SqliteSinkLargeQuarantine, ARecordTooLargeToHoldIsStreamedIntoItsQuarantineRowWithTheRestOfItsChunk) {
+  TempDir dir;
+  SqliteSettings s;
+  s.path = dir.file("store.db").string();
+  auto sink = std::move(SqliteSink::open(s)).value();
+  std::string big(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) % 251);
+  RecordBatch batch;
+  batch.records.push_back(rec(0, "k0", "{\"id\":\"k0\"}"));
+  Quarantined large;
+  large.ordinal = 1;
+  large.reason = "record larger than the maximum record size of 1048576 bytes";
+  large.large = std::make_shared<PiecewiseBytes>(big);
+  batch.quarantined.push_back(large);
+  batch.records.push_back(rec(2, "k2", "{\"id\":\"k2\"}"));
+  VectorSource source({batch});
+  auto landed = sink->land({"job-1", "c1"}, source, 1);
+  ASSERT_TRUE(landed.ok()) << landed.error().describe();
+  EXPECT_EQ(landed->records, 2u);
+  EXPECT_EQ(landed->quarantined, 1u);
+  EXPECT_EQ(landed->bytes, big.size() + 2 * std::string("{\"id\":\"k0\"}").size());
+
+  Reader r(dir.file("store.db"));
+  auto q = detail::Statement::prepare(r.db(), "SELECT ordinal, reason, raw FROM quarantine");
+  ASSERT_TRUE(q.ok());
+  auto use = q->use();
+  ASSERT_TRUE(*q->step("q"));
+  EXPECT_EQ(q->column_int(0), 1);
+  EXPECT_EQ(q->column_text(1), large.reason);
+  const std::string stored = q->column_text(2);
+  ASSERT_EQ(stored.size(), big.size());
+  EXPECT_TRUE(stored == big);
+}
+
 }  // namespace
 }  // namespace gb::sinks
