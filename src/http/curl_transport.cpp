@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "http/detail/curl_handles.hpp"
@@ -24,7 +25,7 @@ struct Transfer {
   std::size_t header_bytes = 0;
   bool headers_too_large = false;
   bool body_too_large = false;
-  bool sink_aborted = false;
+  std::optional<Error> sink_error;  // why the sink stopped the transfer
 };
 
 std::string_view trim(std::string_view s) {
@@ -72,11 +73,17 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
       t->body_too_large = true;
       return 0;
     }
-    if (!(*t->sink)(bytes)) {
-      t->sink_aborted = true;
-      return 0;
+    // Nothing may unwind through curl's C frames: an exception becomes an error.
+    try {
+      Status accepted = (*t->sink)(bytes);
+      if (accepted.ok()) return n;
+      t->sink_error = std::move(accepted).error();
+    } catch (const std::exception& e) {
+      t->sink_error = internal_error(std::string("the body receiver failed: ") + e.what());
+    } catch (...) {
+      t->sink_error = internal_error("the body receiver failed with an unknown exception");
     }
-    return n;
+    return 0;
   }
   if (t->response.body_bytes > t->settings->max_buffered_body_bytes) {
     t->body_too_large = true;
@@ -247,8 +254,8 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
       error = permanent_error(fmt::format("{}: response too large (over {} bytes)", what, cap));
     } else if (transfer.headers_too_large) {
       error = permanent_error(what + ": response headers too large");
-    } else if (transfer.sink_aborted) {
-      error = permanent_error(what + ": download aborted by the receiver");
+    } else if (transfer.sink_error) {
+      error = std::move(*transfer.sink_error);
     } else {
       error = detail::error_from_curl(code, curl_detail, what);
       if (code == CURLE_PARTIAL_FILE || (response.status != 0 && error.transient())) {

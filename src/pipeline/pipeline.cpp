@@ -16,6 +16,7 @@
 #include "base/log.hpp"
 #include "pipeline/detail/chunk_collector.hpp"
 #include "pipeline/detail/landing_writer.hpp"
+#include "pipeline/detail/thread_boundary.hpp"
 #include "records/chunk_parser.hpp"
 
 namespace gb::pipeline {
@@ -301,13 +302,9 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
           records::ChunkParserSettings parser_settings;
           parser_settings.key_field = key_field;
           records::ChunkParser parser(parser_settings, [&](records::RecordBatch& b) { return collector.add(b); });
-          Status stream_status = ok_status();
-          const http::BodySink body_sink = [&](std::string_view bytes) {
-            stream_status = parser.feed(bytes);
-            return stream_status.ok();
-          };
+          // The parser's error (bad data, a full disk) comes back as the download's.
+          const http::BodySink body_sink = [&](std::string_view bytes) { return parser.feed(bytes); };
           Status downloaded = api_.download_chunk(chunk, body_sink);
-          if (!stream_status.ok()) return std::move(stream_status).error();
           if (!downloaded.ok()) return std::move(downloaded).error();
           if (auto s = parser.finish(); !s.ok()) return std::move(s).error();
           auto source = collector.take_source();
@@ -366,7 +363,11 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   workers.reserve(workers_n);
   for (std::size_t w = 0; w < workers_n; ++w) {
     workers.emplace_back([&] {
-      for (std::size_t i = next++; i < pending.size(); i = next++) download_one(*pending[i]);
+      for (std::size_t i = next++; i < pending.size(); i = next++) {
+        if (auto thrown = detail::run_catching([&] { download_one(*pending[i]); })) {
+          fail(sinks::ChunkRef{job_id, pending[i]->chunk_id}, 1, "download failed: " + *thrown);
+        }
+      }
     });
   }
   for (auto& t : workers) t.join();
