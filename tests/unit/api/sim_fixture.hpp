@@ -14,6 +14,7 @@
 #include "base/clock.hpp"
 #include "http/curl_transport.hpp"
 #include "simulator/simulator.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::api::testing {
 

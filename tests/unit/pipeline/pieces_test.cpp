@@ -13,6 +13,7 @@
 #include "pipeline/detail/spill_file.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/progress.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::pipeline {
 namespace {
