@@ -36,7 +36,7 @@ using PollCallback = std::function<void(const JobSnapshot& snapshot, int polls)>
 class JobPoller {
  public:
   JobPoller(JobsApi& api, PollOptions options, const Clock& clock, Sleeper& sleeper)
-      : api_(api), options_(std::move(options)), clock_(clock), sleeper_(sleeper) {}
+      : api_(api), options_(options), clock_(clock), sleeper_(sleeper) {}
 
   Result<JobSnapshot> poll(const ExportType& type, const std::string& job_id, const PollCallback& on_poll = {});
 

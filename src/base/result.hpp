@@ -22,9 +22,9 @@ const char* to_string(ErrorKind kind);
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
-  int http_status = 0;  // 0 when no HTTP response was received
+  int http_status = 0;                                   // 0 when no HTTP response was received
   std::optional<std::chrono::milliseconds> retry_after;  // server's wish, if it said one
-  std::string correlation_id;                             // ININ-Correlation-Id, if any
+  std::string correlation_id;                            // ININ-Correlation-Id, if any
 
   bool transient() const { return kind == ErrorKind::kTransient; }
   // One line for humans: "permanent: HTTP 404: job not found (correlation abc)".
@@ -37,15 +37,23 @@ inline Error make_error(ErrorKind kind, std::string message) {
   e.message = std::move(message);
   return e;
 }
-inline Error transient_error(std::string message) { return make_error(ErrorKind::kTransient, std::move(message)); }
-inline Error permanent_error(std::string message) { return make_error(ErrorKind::kPermanent, std::move(message)); }
-inline Error invalid_input(std::string message) { return make_error(ErrorKind::kInvalidInput, std::move(message)); }
-inline Error internal_error(std::string message) { return make_error(ErrorKind::kInternal, std::move(message)); }
+inline Error transient_error(std::string message) {
+  return make_error(ErrorKind::kTransient, std::move(message));
+}
+inline Error permanent_error(std::string message) {
+  return make_error(ErrorKind::kPermanent, std::move(message));
+}
+inline Error invalid_input(std::string message) {
+  return make_error(ErrorKind::kInvalidInput, std::move(message));
+}
+inline Error internal_error(std::string message) {
+  return make_error(ErrorKind::kInternal, std::move(message));
+}
 
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
@@ -68,6 +76,8 @@ class [[nodiscard]] Result {
 
 struct Ok {};
 using Status = Result<Ok>;
-inline Status ok_status() { return Ok{}; }
+inline Status ok_status() {
+  return Ok{};
+}
 
 }  // namespace gb

@@ -13,7 +13,7 @@ struct ExportFlags {
   app::ExportOptions options;
   GlobalOptions global;
   int poll_interval_s = 15;
-  long max_poll_s = 24 * 3600;
+  long max_poll_s = 24L * 3600;
   std::string rate_limit;  // N or N/SECONDS
   double spill_threshold_mb = 200;
   int breaker_cooldown_s = 30;

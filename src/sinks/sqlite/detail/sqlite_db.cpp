@@ -46,8 +46,8 @@ Result<std::int64_t> query_int(sqlite3* db, const char* sql) {
 
 Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                                    nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
   StmtHandle stmt(raw);
   if (rc != SQLITE_OK) return sqlite_error(db, rc, fmt::format("prepare {}", sql.substr(0, 60)));
   return Statement(db, std::move(stmt));
@@ -75,7 +75,8 @@ Status Statement::run(std::string_view what) {
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_.get(), index);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), index)));
 }
 
 Result<Transaction> Transaction::begin_immediate(sqlite3* db) {

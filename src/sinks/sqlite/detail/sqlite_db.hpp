@@ -64,14 +64,14 @@ class Statement {
   // leave the previous value bound, so it is remembered and the next step()
   // fails instead of running.
   void bind_text(int index, std::string_view value) {
-    note(value.size() > kMaxBind ? SQLITE_TOOBIG
-                                 : sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
-                                                     SQLITE_STATIC));
+    note(value.size() > kMaxBind
+             ? SQLITE_TOOBIG
+             : sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
   }
   void bind_blob(int index, std::string_view value) {
-    note(value.size() > kMaxBind ? SQLITE_TOOBIG
-                                 : sqlite3_bind_blob(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
-                                                     SQLITE_STATIC));
+    note(value.size() > kMaxBind
+             ? SQLITE_TOOBIG
+             : sqlite3_bind_blob(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
   }
   void bind_int(int index, std::int64_t value) { note(sqlite3_bind_int64(stmt_.get(), index, value)); }
 
