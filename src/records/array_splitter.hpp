@@ -24,7 +24,7 @@
 
 namespace gb::records {
 
-inline constexpr std::size_t kDefaultMaxElementBytes = 64u * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxElementBytes = std::size_t{64} * 1024 * 1024;
 
 struct SplitterSettings {
   // An element longer than this fails the body (kPermanent: retrying the
