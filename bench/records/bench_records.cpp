@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   fmt::print(
       "body: {:.1f} MB, {} conversation records, {:.0f} bytes each on average; slices of {} bytes; "
       "median of {} runs\n\n",
-      static_cast<double>(body.size()) / 1e6, records, static_cast<double>(body.size()) / static_cast<double>(records), slice, runs);
+      static_cast<double>(body.size()) / 1e6, records, static_cast<double>(body.size()) / static_cast<double>(records),
+      slice, runs);
 
   auto split_run = [&](ScanKernel kernel) {
     gb::records::SplitterSettings settings;

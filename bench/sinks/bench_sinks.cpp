@@ -6,6 +6,7 @@
 //   bench_sinks [--records 100000] [--chunks 20] [--runs 5] [--dir DIR] [--record-bytes N]
 //   bench_sinks --big-chunk-mb 500    (peak RSS while landing one huge chunk)
 // The rows are the simulator's conversation records (src/simulator/data.hpp).
+#include <fmt/format.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -15,7 +16,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -226,11 +226,12 @@ void big_chunk(const fs::path& work, std::uint64_t mb, std::int64_t cache_kib) {
   if (!landed) die(landed.error().describe());
   sink->reset();
   const Timing t = watch.elapsed();
-  std::printf("one chunk: %llu records, %.1f MB in %.1f s (%.1f MB/s, generating included); "
-              "peak RSS %.1f MiB (%.1f MiB before opening the store)\n",
-              static_cast<unsigned long long>(landed->records), static_cast<double>(landed->bytes) / 1e6, t.wall,
-              static_cast<double>(landed->bytes) / 1e6 / t.wall, static_cast<double>(peak_rss_kib()) / 1024,
-              static_cast<double>(before) / 1024);
+  std::printf(
+      "one chunk: %llu records, %.1f MB in %.1f s (%.1f MB/s, generating included); "
+      "peak RSS %.1f MiB (%.1f MiB before opening the store)\n",
+      static_cast<unsigned long long>(landed->records), static_cast<double>(landed->bytes) / 1e6, t.wall,
+      static_cast<double>(landed->bytes) / 1e6 / t.wall, static_cast<double>(peak_rss_kib()) / 1024,
+      static_cast<double>(before) / 1024);
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(settings.path + suffix);
 }
 
@@ -325,7 +326,8 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < rows_per_insert.size(); ++i) {
       const double t = median(sink_times[i], &Timing::wall);
       const double cpu = median(sink_times[i], &Timing::cpu);
-      const std::string name = fmt::format("SqliteSink, {} row{}", rows_per_insert[i], rows_per_insert[i] == 1 ? "" : "s");
+      const std::string name =
+          fmt::format("SqliteSink, {} row{}", rows_per_insert[i], rows_per_insert[i] == 1 ? "" : "s");
       // "vs raw" is throughput: above 100% means faster than the raw loop.
       std::printf("%-9s %-22s %12.0f %9.1f %7.1f%% %9.2f %7.1f%%\n", page.c_str(), name.c_str(),
                   static_cast<double>(records) / t, mb / t, 100 * raw / t, cpu, 100 * raw_cpu / cpu);

@@ -41,7 +41,7 @@ using PollCallback = std::function<void(const JobSnapshot& snapshot, int polls)>
 class JobPoller {
  public:
   JobPoller(JobsApi& api, PollOptions options, resilience::Patience& patience, const Clock& clock, Sleeper& sleeper)
-      : api_(api), options_(std::move(options)), patience_(patience), clock_(clock), sleeper_(sleeper) {}
+      : api_(api), options_(options), patience_(patience), clock_(clock), sleeper_(sleeper) {}
 
   Result<JobSnapshot> poll(const ExportType& type, const std::string& job_id, const PollCallback& on_poll = {});
 

@@ -5,8 +5,8 @@
 
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
+#include "app/detail/verify.hpp"
 #include "app/sink_url.hpp"
-#include "app/verify.hpp"
 #include "base/log.hpp"
 #include "simulator/simulator.hpp"
 

@@ -1,40 +1,18 @@
-#include "app/verify.hpp"
+#include "app/detail/verify.hpp"
 
 #include <fmt/format.h>
 
 #include <unordered_map>
 #include <unordered_set>
 
-#include "sinks/sqlite/detail/sqlite_db.hpp"
+#include "sinks/sqlite/sqlite_reader.hpp"
 
 namespace gb::app {
 
-// Reuses the sinks' one wrapper of the sqlite3 C API rather than writing a
-// second one; this is a read-only check, not a store.
 Result<LandedSet> read_landed(const std::string& db_path, const std::string& job_id) {
-  auto db = sinks::detail::open_db(db_path, /*create=*/false);
-  if (!db.ok()) return std::move(db).error();
-  LandedSet out;
-  auto keys = sinks::detail::Statement::prepare(db->get(), "SELECT record_key FROM records WHERE job_id = ?1");
-  if (!keys.ok()) return std::move(keys).error();
-  {
-    auto use = keys->use();
-    keys->bind_text(1, job_id);
-    for (;;) {
-      auto row = keys->step("reading landed keys");
-      if (!row.ok()) return std::move(row).error();
-      if (!*row) break;
-      out.keys.push_back(keys->column_text(0));
-    }
-  }
-  auto q = sinks::detail::Statement::prepare(db->get(), "SELECT COUNT(*) FROM quarantine WHERE job_id = ?1");
-  if (!q.ok()) return std::move(q).error();
-  auto use = q->use();
-  q->bind_text(1, job_id);
-  auto row = q->step("counting quarantined records");
-  if (!row.ok()) return std::move(row).error();
-  out.quarantined = *row ? static_cast<std::uint64_t>(q->column_int(0)) : 0;
-  return out;
+  auto landed = sinks::read_landed_keys(db_path, job_id);
+  if (!landed.ok()) return std::move(landed).error();
+  return LandedSet{std::move(landed->keys), landed->quarantined};
 }
 
 JobCheck check_job(const simulator::Server& server, const std::string& job_id, const LandedSet& landed) {

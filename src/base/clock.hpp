@@ -2,7 +2,6 @@
 // Time is an input: everything that waits or measures takes a Clock and a
 // Sleeper, so tests step time instead of sleeping.
 #include <chrono>
-#include <mutex>
 
 namespace gb {
 
@@ -35,29 +34,5 @@ class SystemSleeper final : public Sleeper {
 
 SystemClock& system_clock();
 SystemSleeper& system_sleeper();
-
-// For tests: a clock that moves only when told to, or when something sleeps on it.
-class FakeClock final : public Clock, public Sleeper {
- public:
-  SteadyTime now() const override {
-    std::lock_guard lock(mutex_);
-    return now_;
-  }
-  void sleep_for(Duration d) override { advance(d); }
-  void advance(Duration d) {
-    std::lock_guard lock(mutex_);
-    now_ += d;
-    slept_ += d;
-  }
-  Duration total_slept() const {
-    std::lock_guard lock(mutex_);
-    return slept_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  SteadyTime now_{std::chrono::hours(1000)};
-  Duration slept_{};
-};
 
 }  // namespace gb

@@ -149,8 +149,8 @@ void Event::emit() {
     }
     line += '}';
   } else {
-    line = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z {} {}", std::chrono::floor<std::chrono::seconds>(now),
-                       level_name(level_), message_);
+    line = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z {} {}", std::chrono::floor<std::chrono::seconds>(now), level_name(level_),
+                       message_);
     for (const auto& f : fields_) line += fmt::format(" {}={}", f.key, f.value);
   }
   const std::string redacted = redact(line);

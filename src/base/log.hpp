@@ -53,9 +53,17 @@ class Event {
   std::vector<Field> fields_;
 };
 
-inline Event debug(std::string message) { return {Level::kDebug, std::move(message)}; }
-inline Event info(std::string message) { return {Level::kInfo, std::move(message)}; }
-inline Event warn(std::string message) { return {Level::kWarn, std::move(message)}; }
-inline Event error(std::string message) { return {Level::kError, std::move(message)}; }
+inline Event debug(std::string message) {
+  return {Level::kDebug, std::move(message)};
+}
+inline Event info(std::string message) {
+  return {Level::kInfo, std::move(message)};
+}
+inline Event warn(std::string message) {
+  return {Level::kWarn, std::move(message)};
+}
+inline Event error(std::string message) {
+  return {Level::kError, std::move(message)};
+}
 
 }  // namespace gb::log

@@ -42,10 +42,18 @@ inline Error make_error(ErrorKind kind, std::string message) {
   e.message = std::move(message);
   return e;
 }
-inline Error transient_error(std::string message) { return make_error(ErrorKind::kTransient, std::move(message)); }
-inline Error permanent_error(std::string message) { return make_error(ErrorKind::kPermanent, std::move(message)); }
-inline Error invalid_input(std::string message) { return make_error(ErrorKind::kInvalidInput, std::move(message)); }
-inline Error internal_error(std::string message) { return make_error(ErrorKind::kInternal, std::move(message)); }
+inline Error transient_error(std::string message) {
+  return make_error(ErrorKind::kTransient, std::move(message));
+}
+inline Error permanent_error(std::string message) {
+  return make_error(ErrorKind::kPermanent, std::move(message));
+}
+inline Error invalid_input(std::string message) {
+  return make_error(ErrorKind::kInvalidInput, std::move(message));
+}
+inline Error internal_error(std::string message) {
+  return make_error(ErrorKind::kInternal, std::move(message));
+}
 inline Error interrupted_error(std::string message) {
   return make_error(ErrorKind::kInterrupted, std::move(message));
 }

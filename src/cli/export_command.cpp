@@ -14,7 +14,7 @@ struct ExportFlags {
   app::ExportOptions options;
   GlobalOptions global;
   int poll_interval_s = 15;
-  long max_job_wait_s = 24 * 3600;
+  long max_job_wait_s = 24L * 3600;
   int max_outage_s = 300;
   std::string rate_limit;  // N or N/SECONDS
   double spill_threshold_mb = 200;

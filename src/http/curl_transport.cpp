@@ -30,7 +30,7 @@ struct Transfer {
   std::size_t header_bytes = 0;
   bool headers_too_large = false;
   bool body_too_large = false;
-  bool sink_aborted = false;
+  std::optional<Error> sink_error;  // why the sink stopped the transfer
   // Content-Encoding: gzip is decoded here, not by curl (ADR 0007); decided
   // at the first body byte of each response.
   bool encoding_known = false;
@@ -83,13 +83,19 @@ bool deliver(Transfer* t, std::string_view bytes) {
   if (t->sink != nullptr && is_success(t->response.status)) {
     if (t->response.body_bytes > t->settings->max_streamed_body_bytes) {
       t->body_too_large = true;
-      return 0;
-    }
-    if (!(*t->sink)(bytes)) {
-      t->sink_aborted = true;
       return false;
     }
-    return true;
+    // Nothing may unwind through curl's C frames: an exception becomes an error.
+    try {
+      Status accepted = (*t->sink)(bytes);
+      if (accepted.ok()) return true;
+      t->sink_error = std::move(accepted).error();
+    } catch (const std::exception& e) {
+      t->sink_error = internal_error(std::string("the body receiver failed: ") + e.what());
+    } catch (...) {
+      t->sink_error = internal_error("the body receiver failed with an unknown exception");
+    }
+    return false;
   }
   if (t->response.body_bytes > t->settings->max_buffered_body_bytes) {
     t->body_too_large = true;
@@ -132,7 +138,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     t->decode_error = status.error();
     return 0;
   }
-  return t->body_too_large || t->sink_aborted ? 0 : n;
+  return t->body_too_large || t->sink_error ? 0 : n;
 }
 
 // curl calls this at least once a second, even while a transfer is idle or
@@ -310,8 +316,8 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
       error = permanent_error(fmt::format("{}: response too large (over {} bytes)", what, cap));
     } else if (transfer.headers_too_large) {
       error = permanent_error(what + ": response headers too large");
-    } else if (transfer.sink_aborted) {
-      error = permanent_error(what + ": download aborted by the receiver");
+    } else if (transfer.sink_error) {
+      error = std::move(*transfer.sink_error);
     } else if (transfer.decode_error) {
       error = std::move(*transfer.decode_error);
       error.message = fmt::format("{}: {} after {} body bytes", what, error.message, response.body_bytes);

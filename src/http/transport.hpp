@@ -28,9 +28,11 @@ struct Request {
   std::chrono::milliseconds timeout{0};  // whole-request limit; 0 = transport default
 };
 
-// Receives a 2xx body as it streams in. Return false to abort the transfer
-// (the call then fails with a permanent error carrying `abort_reason`).
-using BodySink = std::function<bool(std::string_view bytes)>;
+// Receives a 2xx body as it streams in. An error aborts the transfer and
+// send() returns that error as it is (its kind decides whether the caller
+// retries). A sink should not throw; if it does, the transfer is aborted and
+// send() returns an internal error naming the exception.
+using BodySink = std::function<Status(std::string_view bytes)>;
 
 struct Response {
   int status = 0;

@@ -17,6 +17,7 @@
 #include "base/log.hpp"
 #include "pipeline/detail/chunk_collector.hpp"
 #include "pipeline/detail/landing_writer.hpp"
+#include "pipeline/detail/thread_boundary.hpp"
 #include "records/chunk_parser.hpp"
 
 namespace gb::pipeline {
@@ -384,13 +385,9 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
               [&] { return collector.end_large(); }};
           records::ChunkParser parser(
               parser_settings, [&](records::RecordBatch& b) { return collector.add(b); }, std::move(large));
-          Status stream_status = ok_status();
-          const http::BodySink body_sink = [&](std::string_view bytes) {
-            stream_status = parser.feed(bytes);
-            return stream_status.ok();
-          };
+          // The parser's error (bad data, a full disk) comes back as the download's.
+          const http::BodySink body_sink = [&](std::string_view bytes) { return parser.feed(bytes); };
           Status downloaded = api_.download_chunk(chunk, body_sink);
-          if (!stream_status.ok()) return std::move(stream_status).error();
           if (!downloaded.ok()) return std::move(downloaded).error();
           if (auto s = parser.finish(); !s.ok()) return std::move(s).error();
           auto source = collector.take_source();
@@ -454,7 +451,9 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   for (std::size_t w = 0; w < workers_n; ++w) {
     workers.emplace_back([&] {
       for (std::size_t i = next++; i < pending.size() && !stop_.requested() && !patience_.spent(); i = next++) {
-        download_one(*pending[i]);
+        if (auto thrown = detail::run_catching([&] { download_one(*pending[i]); })) {
+          fail(sinks::ChunkRef{job_id, pending[i]->chunk_id}, 1, "download failed: " + *thrown);
+        }
       }
     });
   }

@@ -19,8 +19,8 @@ std::string query_hash(const api::ExportType& type, const std::string& query_jso
 
 const std::vector<std::string>& final_job_states() {
   // "landed" is ours (every record is in the store); the rest are the API's.
-  static const std::vector<std::string> kFinal = {"landed", "failed", "cancelled", "FAILED", "CANCELLED", "EXPIRED"};
-  return kFinal;
+  static const std::vector<std::string> states = {"landed", "failed", "cancelled", "FAILED", "CANCELLED", "EXPIRED"};
+  return states;
 }
 
 bool is_final_job_state(const std::string& state) {

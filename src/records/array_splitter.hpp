@@ -24,7 +24,7 @@
 
 namespace gb::records {
 
-inline constexpr std::size_t kDefaultMaxElementBytes = 64u * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxElementBytes = std::size_t{64} * 1024 * 1024;
 
 // Where an element over the cap goes when it must not fail the body: its
 // bytes in order, in pieces as they arrive, never held whole. Each function

@@ -23,7 +23,7 @@ struct ChunkParserSettings {
   // A batch is handed over when it holds this many records + quarantined
   // entries, or this many raw bytes, whichever comes first.
   std::size_t batch_records = 1000;
-  std::uint64_t batch_bytes = 8u * 1024 * 1024;
+  std::uint64_t batch_bytes = std::uint64_t{8} * 1024 * 1024;
   std::size_t max_record_bytes = kDefaultMaxElementBytes;
   std::uint64_t first_ordinal = 0;  // ordinal of the first element
   ScanKernel kernel = ScanKernel::kAuto;

@@ -56,7 +56,7 @@ const char* to_string(FaultKind kind) {
     case FaultKind::kJobFailed: return "job_failed";
     case FaultKind::kJobCancelled: return "job_cancelled";
     case FaultKind::kJobExpired: return "job_expired";
-    case FaultKind::kCount_: break;
+    case FaultKind::kCount: break;
   }
   return "unknown";
 }

@@ -64,7 +64,7 @@ enum class FaultKind {
   kJobFailed,
   kJobCancelled,
   kJobExpired,
-  kCount_,
+  kCount,
 };
 const char* to_string(FaultKind kind);
 
@@ -78,7 +78,7 @@ class FaultScheduler {
   std::uint64_t fired(FaultKind kind) const;
 
  private:
-  static constexpr std::size_t kKinds = static_cast<std::size_t>(FaultKind::kCount_);
+  static constexpr std::size_t kKinds = static_cast<std::size_t>(FaultKind::kCount);
   std::array<FaultRate, kKinds> rates_{};
   std::uint64_t seed_;
   mutable std::mutex mutex_;

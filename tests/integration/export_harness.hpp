@@ -10,12 +10,13 @@
 
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
+#include "app/detail/verify.hpp"
 #include "app/sink_url.hpp"
-#include "app/verify.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "pipeline/pipeline.hpp"
 #include "simulator/simulator.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::testing {
 

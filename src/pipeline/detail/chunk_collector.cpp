@@ -69,8 +69,7 @@ Status ChunkCollector::add(records::RecordBatch& batch) {
     batch.clear();
     return s;
   }
-  held_.push_back(std::move(batch));
-  batch.clear();
+  held_.push_back(std::exchange(batch, records::RecordBatch{}));
   return ok_status();
 }
 

@@ -2,6 +2,9 @@
 
 #include <malloc.h>
 
+#include "base/log.hpp"
+#include "pipeline/detail/thread_boundary.hpp"
+
 namespace gb::pipeline::detail {
 
 LandingWriter::LandingWriter(sinks::Sink& sink, std::size_t queue_capacity, const Clock& clock)
@@ -23,13 +26,25 @@ void LandingWriter::finish() {
 void LandingWriter::run() {
   while (auto item = queue_.pop()) {
     const SteadyTime start = clock_.now();
-    auto landed = sink_.land(item->chunk, *item->source, item->attempts);
+    Result<sinks::LandResult> landed = internal_error("not landed");
+    // A store that throws fails this chunk (its transaction rolled back) and
+    // the writer goes on with the next one.
+    if (auto thrown = run_catching([&] { landed = sink_.land(item->chunk, *item->source, item->attempts); })) {
+      landed = internal_error("landing threw: " + *thrown);
+    }
     busy_ += clock_.now() - start;
     item->source.reset();  // frees the memory or removes the spill file before the next chunk
     // Freed batches go back to the system now, not when the heap top happens
     // to be free: the memory budget bounds what is resident, not just live.
     ::malloc_trim(0);
-    if (item->done) item->done(item->chunk, landed);
+    if (!item->done) continue;
+    if (auto thrown = run_catching([&] { item->done(item->chunk, landed); })) {
+      log::error("landing writer: reporting a chunk's outcome threw")
+          .field("job_id", item->chunk.job_id)
+          .field("chunk_id", item->chunk.chunk_id)
+          .field("error", *thrown)
+          .emit();
+    }
   }
 }
 

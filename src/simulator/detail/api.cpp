@@ -4,158 +4,22 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 
+#include "base/hash.hpp"
 #include "base/ids.hpp"
-#include "base/json.hpp"
-#include "simulator/detail/form.hpp"
+#include "simulator/detail/replies.hpp"
 
 namespace gb::simulator::detail {
 namespace {
 
 constexpr std::uint64_t kMaxPageSize = 10000;
-constexpr std::size_t kMaxJobs = 10000;
-constexpr std::size_t kMaxTokens = 100000;
 
 // Set at the start of handle(): error bodies carry it as contextId.
 thread_local std::string t_correlation_id;
-
-enum class RouteId {
-  kNotFound,
-  kMethodNotAllowed,
-  kToken,
-  kStats,
-  kAnalyticsCreate,
-  kAnalyticsStatus,
-  kAnalyticsResults,
-  kAnalyticsCancel,
-  kBulkCreate,
-  kBulkStatus,
-  kBulkChunk,
-};
-
-struct RouteMatch {
-  RouteId id = RouteId::kNotFound;
-  std::string name = "unknown";
-  bool api = false;
-  JobKind kind = JobKind::kConversations;
-  std::string a;  // jobId or jobType
-  std::string b;  // chunkId
-  std::string allow;
-};
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    const auto j = path.find('/', i);
-    const auto end = j == std::string_view::npos ? path.size() : j;
-    parts.push_back(path.substr(i, end - i));
-    i = end;
-  }
-  return parts;
-}
-
-RouteMatch match(const std::string& raw_method, const std::string& path) {
-  // Stats are keyed by method and route: keep client-invented methods to one key.
-  static constexpr std::array<std::string_view, 7> kMethods = {"GET",   "POST", "PUT",    "DELETE",
-                                                               "PATCH", "HEAD", "OPTIONS"};
-  const std::string method =
-      std::find(kMethods.begin(), kMethods.end(), raw_method) != kMethods.end() ? raw_method : std::string("OTHER");
-  RouteMatch m;
-  const auto p = split_path(path);
-  auto want = [&](RouteId id, std::string_view allowed, const std::string& tmpl) {
-    if (method == allowed) {
-      m.id = id;
-      m.name = method + " " + tmpl;
-    } else {
-      m.id = RouteId::kMethodNotAllowed;
-      m.name = method + " " + tmpl;
-      m.allow = std::string(allowed);
-    }
-  };
-  if (path == "/oauth/token") {
-    want(RouteId::kToken, "POST", "/oauth/token");
-    return m;
-  }
-  if (path == "/__sim/stats") {
-    want(RouteId::kStats, "GET", "/__sim/stats");
-    return m;
-  }
-  if (p.size() < 3 || p[0] != "api" || p[1] != "v2") return m;
-  m.api = true;
-  if (p.size() >= 5 && p[2] == "analytics" && (p[3] == "conversations" || p[3] == "users") && p[4] == "details" &&
-      p.size() >= 6 && p[5] == "jobs") {
-    m.kind = p[3] == "users" ? JobKind::kUsers : JobKind::kConversations;
-    const std::string base = fmt::format("/api/v2/analytics/{}/details/jobs", p[3]);
-    if (p.size() == 6) {
-      want(RouteId::kAnalyticsCreate, "POST", base);
-    } else if (p.size() == 7) {
-      m.a = std::string(p[6]);
-      if (method == "DELETE") {
-        m.id = RouteId::kAnalyticsCancel;
-        m.name = "DELETE " + base + "/{jobId}";
-      } else {
-        want(RouteId::kAnalyticsStatus, "GET", base + "/{jobId}");
-        if (m.id == RouteId::kMethodNotAllowed) m.allow = "GET, DELETE";
-      }
-    } else if (p.size() == 8 && p[7] == "results") {
-      m.a = std::string(p[6]);
-      want(RouteId::kAnalyticsResults, "GET", base + "/{jobId}/results");
-    }
-    return m;
-  }
-  if (p.size() >= 4 && p[2] == "bulk" && p[3] == "jobs") {
-    if (p.size() == 5) {
-      m.a = std::string(p[4]);
-      if (method == "POST") {
-        m.id = RouteId::kBulkCreate;
-        m.name = "POST /api/v2/bulk/jobs/{jobType}";
-      } else if (method == "GET") {
-        m.id = RouteId::kBulkStatus;
-        m.name = "GET /api/v2/bulk/jobs/{jobId}";
-      } else {
-        m.id = RouteId::kMethodNotAllowed;
-        m.name = method + " /api/v2/bulk/jobs/{jobId}";
-        m.allow = "GET, POST";
-      }
-    } else if (p.size() == 7 && p[5] == "results") {
-      m.a = std::string(p[4]);
-      m.b = std::string(p[6]);
-      want(RouteId::kBulkChunk, "GET", "/api/v2/bulk/jobs/{jobId}/results/{chunkId}");
-    }
-  }
-  return m;
-}
-
-std::string_view status_code_name(int status) {
-  switch (status) {
-    case 400: return "bad.request";
-    case 401: return "bad.credentials";
-    case 403: return "missing.permissions";
-    case 404: return "not.found";
-    case 405: return "method.not.allowed";
-    case 410: return "gone";
-    case 413: return "request.entity.too.large";
-    case 429: return "too.many.requests";
-    case 502: return "bad.gateway";
-    case 503: return "service.unavailable";
-    case 504: return "gateway.timeout";
-    default: return "internal.server.error";
-  }
-}
-
-// Ids and paths echoed in error messages are cut short: they come from the client.
-std::string shown(std::string_view text) {
-  return std::string(text.substr(0, 128));
-}
 
 bool host_header_ok(std::string_view host) {
   if (host.empty() || host.size() > 255) return false;
@@ -163,18 +27,6 @@ bool host_header_ok(std::string_view host) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
            c == ':' || c == '[' || c == ']';
   });
-}
-
-bool parse_u64(std::string_view text, std::uint64_t& out) {
-  if (text.empty() || text.size() > 20) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
-void json_field(std::string& out, std::string_view key, std::string_view value) {
-  append_json_string(out, key);
-  out += ':';
-  append_json_string(out, value);
 }
 
 std::string job_type_label(JobKind kind) {
@@ -203,7 +55,9 @@ Api::Api(const Settings& settings)
       faults_(settings.faults, settings.seed),
       limiter_(settings.rate_limit_requests, std::chrono::seconds(std::max(1, settings.rate_limit_window_seconds)),
                clock_),
-      cache_(settings.cache_bytes) {
+      cache_(settings.cache_bytes),
+      tokens_(settings_, clock_),
+      jobs_(settings_, clock_, faults_) {
   if (settings.job_seconds < 0) throw std::invalid_argument("job_seconds must be >= 0");
   if (settings.chunk_records == 0) throw std::invalid_argument("chunk_records must be >= 1");
   if (settings.token_ttl.count() <= 0) throw std::invalid_argument("token_ttl must be >= 1 s");
@@ -215,95 +69,8 @@ Api::Api(const Settings& settings)
     auto kind = parse_job_type(spec.type, &bulk);
     if (!kind) throw std::invalid_argument(kind.error().message);
     if (spec.chunk_records == 0) throw std::invalid_argument("chunk records must be >= 1 in job " + spec.type);
-    add_job(spec.type, spec.records, spec.chunk_records, false);
+    jobs_.add(spec.type, spec.records, spec.chunk_records, false);
   }
-}
-
-std::shared_ptr<Job> Api::add_job(const std::string& type, std::uint64_t records, std::uint64_t chunk_records,
-                                  bool from_api) {
-  auto job = std::make_shared<Job>();
-  job->type = type;
-  auto kind = parse_job_type(type, &job->data.bulk_type);
-  job->data.kind = kind.ok() ? *kind : JobKind::kBulk;
-  job->data.seed = settings_.seed;
-  job->data.records = records;
-  job->data.chunk_records = chunk_records;
-  job->data.record_bytes = settings_.record_bytes;
-  job->data.huge_chunk_bytes = static_cast<std::size_t>(settings_.faults.huge_chunk_mb) << 20;
-  job->data.huge_record_bytes = static_cast<std::size_t>(settings_.faults.huge_record_mb) << 20;
-  job->data.malformed_record = settings_.faults.malformed_record;
-  job->data.invalid_utf8 = settings_.faults.invalid_utf8;
-  job->data.nul_escape = settings_.faults.nul_escape;
-  job->created = clock_.now();
-  if (faults_.fire(FaultKind::kJobFailed)) {
-    job->ending = Ending::kFailed;
-  } else if (faults_.fire(FaultKind::kJobCancelled)) {
-    job->ending = Ending::kCancelled;
-  } else if (job->data.kind != JobKind::kBulk && faults_.fire(FaultKind::kJobExpired)) {
-    job->ending = Ending::kExpired;
-  }
-  std::lock_guard lock(jobs_mutex_);
-  if (from_api && jobs_.size() >= kMaxJobs) return nullptr;
-  job->data.job_id = job_id_for(settings_.seed, jobs_.size());
-  const auto n = chunk_count(job->data);
-  job->chunk_order.resize(n);
-  for (std::uint64_t i = 0; i < n; ++i) job->chunk_order[i] = i;
-  if (settings_.faults.chunks_out_of_order && n > 1) {
-    // A deterministic shuffle that always moves something.
-    std::uint64_t state = mix64(settings_.seed ^ fnv1a64(job->data.job_id));
-    for (std::uint64_t i = n - 1; i > 0; --i) {
-      state = mix64(state);
-      std::swap(job->chunk_order[i], job->chunk_order[state % (i + 1)]);
-    }
-    if (std::is_sorted(job->chunk_order.begin(), job->chunk_order.end()))
-      std::reverse(job->chunk_order.begin(), job->chunk_order.end());
-  }
-  jobs_.push_back(job);
-  jobs_by_id_[job->data.job_id] = job;
-  return job;
-}
-
-std::vector<JobSummary> Api::jobs() const {
-  std::lock_guard lock(jobs_mutex_);
-  std::vector<JobSummary> out;
-  for (const auto& j : jobs_) out.push_back({j->data.job_id, j->type, j->data.records});
-  return out;
-}
-
-std::shared_ptr<const Job> Api::find_job(const std::string& id) const {
-  std::lock_guard lock(jobs_mutex_);
-  auto it = jobs_by_id_.find(id);
-  if (it == jobs_by_id_.end()) return nullptr;
-  return it->second;
-}
-
-std::shared_ptr<Job> Api::job_of_kind(const std::string& id, JobKind kind) const {
-  std::lock_guard lock(jobs_mutex_);
-  auto it = jobs_by_id_.find(id);
-  if (it == jobs_by_id_.end() || it->second->data.kind != kind) return nullptr;
-  return it->second;
-}
-
-std::string Api::state_name(const Job& job, SteadyTime now, double* percent) const {
-  const bool analytics = job.data.kind != JobKind::kBulk;
-  bool cancelled;
-  {
-    std::lock_guard lock(jobs_mutex_);
-    cancelled = job.cancelled;
-  }
-  const double total = settings_.job_seconds;
-  const double elapsed = std::chrono::duration<double>(now - job.created).count();
-  if (percent) *percent = total <= 0 ? 100.0 : std::min(100.0, 100.0 * elapsed / total);
-  if (cancelled) return analytics ? "CANCELLED" : "cancelled";
-  if (elapsed < total / 3) return analytics ? "QUEUED" : "queued";
-  if (elapsed < total) return analytics ? "PENDING" : "processing";
-  switch (job.ending) {
-    case Ending::kCompleted: return analytics ? "FULFILLED" : "completed";
-    case Ending::kFailed: return analytics ? "FAILED" : "failed";
-    case Ending::kCancelled: return analytics ? "CANCELLED" : "cancelled";
-    case Ending::kExpired: return analytics ? "EXPIRED" : "failed";
-  }
-  return "unknown";
 }
 
 std::string Api::wall_time(SteadyTime t) const {
@@ -320,28 +87,7 @@ std::string Api::cursor_for(const Job& job, std::uint64_t offset) const {
 }
 
 Reply Api::error(int status, const std::string& code, const std::string& message) const {
-  Reply r;
-  r.status = status;
-  std::string body = "{";
-  json_field(body, "message", message);
-  body += ',';
-  json_field(body, "code", code.empty() ? std::string(status_code_name(status)) : code);
-  fmt::format_to(std::back_inserter(body), ",\"status\":{},", status);
-  json_field(body, "contextId", t_correlation_id);
-  body += ",\"details\":[],\"errors\":[]}";
-  r.body = make_body(std::move(body));
-  return r;
-}
-
-void Api::count(const std::string& route, int status) {
-  std::lock_guard lock(stats_mutex_);
-  ++counts_[route][status];
-  ++total_requests_;
-}
-
-void Api::revoke_tokens() {
-  std::lock_guard lock(tokens_mutex_);
-  tokens_.clear();
+  return error_reply(status, code, message, t_correlation_id);
 }
 
 void Api::start_outage(std::chrono::milliseconds duration) {
@@ -349,16 +95,19 @@ void Api::start_outage(std::chrono::milliseconds duration) {
   outage_until_ = clock_.now() + duration;
 }
 
-bool Api::token_valid(const std::string& token) {
-  std::lock_guard lock(tokens_mutex_);
-  auto it = tokens_.find(token);
-  return it != tokens_.end() && clock_.now() < it->second;
+std::string Api::stats_json() {
+  return detail::stats_json(stats_, faults_, jobs_, clock_.now());
 }
 
 Reply Api::handle(const HttpRequest& req) {
   const auto n = request_counter_.fetch_add(1);
   t_correlation_id = uuid_from(mix64(settings_.seed ^ 0xc0ffeeULL ^ mix64(n)), mix64(n));
-  const RouteMatch m = match(req.method, req.path);
+  const RouteMatch m = match_route(req.method, req.path);
+  auto method_not_allowed = [&] {
+    Reply r = error(405, "", "Method " + req.method + " is not allowed here");
+    r.headers.emplace_back("Allow", m.allow);
+    return r;
+  };
   Reply r;
   bool rate_headers = false;
   const SteadyTime now = clock_.now();
@@ -387,16 +136,16 @@ Reply Api::handle(const HttpRequest& req) {
     r = error(413, "", "The request body is too large");
   } else if (!m.api) {
     if (m.id == RouteId::kToken) {
-      r = oauth_token(req);
+      r = tokens_.token_endpoint(req, request_counter_.load());
     } else if (m.id == RouteId::kMethodNotAllowed) {
-      r = error(405, "", "Method " + req.method + " is not allowed here");
-      r.headers.emplace_back("Allow", m.allow);
+      r = method_not_allowed();
     } else {
       r = error(404, "not.found", "No resource at " + shown(req.path));
     }
   } else {
     rate_headers = true;
     const auto d = limiter_.take();
+    const std::string token = TokenIssuer::bearer_token(req.authorization);
     if (!d.allowed) {
       r = error(429, "too.many.requests", fmt::format("Rate limit exceeded the maximum of {} requests", d.budget));
       r.headers.emplace_back("Retry-After", std::to_string(std::max(1, d.reset_seconds)));
@@ -408,54 +157,32 @@ Reply Api::handle(const HttpRequest& req) {
       static constexpr int kStatuses[] = {503, 502, 504};
       const int status = kStatuses[server_error_turn_.fetch_add(1) % 3];
       r = error(status, "", "The service failed to answer (simulated)");
+    } else if (token.empty()) {
+      r = error(401, "bad.credentials", "Invalid login credentials: no bearer token");
+    } else if (!tokens_.valid(token)) {
+      r = error(401, "bad.credentials", "Invalid login credentials: the token is expired or revoked");
+    } else if (faults_.fire(FaultKind::kRevokeToken)) {
+      tokens_.revoke(token);
+      r = error(401, "bad.credentials", "Invalid login credentials: the token was revoked");
+    } else if (faults_.fire(FaultKind::kForbidden)) {
+      r = error(403, "missing.permissions", "You are missing the following permission(s) (simulated)");
+    } else if (m.id == RouteId::kMethodNotAllowed) {
+      r = method_not_allowed();
     } else {
-      std::string token;
-      const std::string& auth = req.authorization;
-      if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0)) {
-        token = auth.substr(7);
-      }
-      if (token.empty()) {
-        r = error(401, "bad.credentials", "Invalid login credentials: no bearer token");
-      } else if (!token_valid(token)) {
-        r = error(401, "bad.credentials", "Invalid login credentials: the token is expired or revoked");
-      } else if (faults_.fire(FaultKind::kRevokeToken)) {
-        {
-          std::lock_guard lock(tokens_mutex_);
-          tokens_.erase(token);
-        }
-        r = error(401, "bad.credentials", "Invalid login credentials: the token was revoked");
-      } else if (faults_.fire(FaultKind::kForbidden)) {
-        r = error(403, "missing.permissions", "You are missing the following permission(s) (simulated)");
-      } else {
-        r = route(req);
-        if (m.id == RouteId::kMethodNotAllowed) {
-          r = error(405, "", "Method " + req.method + " is not allowed here");
-          r.headers.emplace_back("Allow", m.allow);
-        }
-      }
+      r = route(req, m);
     }
-    r.headers.emplace_back("inin-ratelimit-count", std::to_string(d.count));
-    r.headers.emplace_back("inin-ratelimit-allowed", std::to_string(d.budget));
-    r.headers.emplace_back("inin-ratelimit-reset", std::to_string(d.reset_seconds));
-    r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining()));
+    add_rate_headers(r, d);
     if (faults_.fire(FaultKind::kSlow)) r.delay = f.slow_delay;
   }
-  if (!rate_headers && m.id != RouteId::kStats) {
-    // Budget headers on every response; login and outage answers do not spend it.
-    const auto d = limiter_.peek();
-    r.headers.emplace_back("inin-ratelimit-count", std::to_string(d.count));
-    r.headers.emplace_back("inin-ratelimit-allowed", std::to_string(d.budget));
-    r.headers.emplace_back("inin-ratelimit-reset", std::to_string(d.reset_seconds));
-    r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining()));
-  }
+  // Budget headers on every response; login and outage answers do not spend it.
+  if (!rate_headers && m.id != RouteId::kStats) add_rate_headers(r, limiter_.peek());
   r.route = m.name;
   r.headers.emplace_back("ININ-Correlation-Id", t_correlation_id);
-  count(m.name, r.status);
+  stats_.count(m.name, r.status);
   return r;
 }
 
-Reply Api::route(const HttpRequest& req) {
-  const RouteMatch m = match(req.method, req.path);
+Reply Api::route(const HttpRequest& req, const RouteMatch& m) {
   switch (m.id) {
     case RouteId::kAnalyticsCreate: return create_analytics(req, m.kind);
     case RouteId::kAnalyticsStatus: return analytics_status(m.a, m.kind);
@@ -464,71 +191,8 @@ Reply Api::route(const HttpRequest& req) {
     case RouteId::kBulkCreate: return create_bulk(req, m.a);
     case RouteId::kBulkStatus: return bulk_status(req, m.a);
     case RouteId::kBulkChunk: return bulk_chunk(m.a, m.b);
-    case RouteId::kMethodNotAllowed: return Reply{};  // answered by handle()
     default: return error(404, "not.found", "No resource at " + shown(req.path));
   }
-}
-
-Reply Api::oauth_token(const HttpRequest& req) {
-  auto oauth_error = [](int status, std::string_view code, std::string_view description) {
-    Reply r;
-    r.status = status;
-    std::string body = "{";
-    json_field(body, "error", code);
-    body += ',';
-    json_field(body, "description", description);
-    body += ",\"error_description\":";
-    append_json_string(body, description);
-    body += '}';
-    r.body = make_body(std::move(body));
-    return r;
-  };
-  const auto form = parse_form(req.body);
-  if (!form) return oauth_error(400, "invalid_request", form.error().message);
-  const auto grant = form_value(*form, "grant_type");
-  if (!grant) return oauth_error(400, "invalid_request", "grant_type is required");
-  if (*grant != "client_credentials") {
-    return oauth_error(400, "unsupported_grant_type", "Only grant_type=client_credentials is supported");
-  }
-  std::string id;
-  std::string secret;
-  if (req.has_basic) {
-    id = req.basic_user;
-    secret = req.basic_password;
-  } else if (form_value(*form, "client_id") && form_value(*form, "client_secret")) {
-    id = *form_value(*form, "client_id");
-    secret = *form_value(*form, "client_secret");
-  } else if (!req.authorization.empty()) {
-    return oauth_error(401, "invalid_client", "Client authentication failed: unreadable Authorization header");
-  } else {
-    return oauth_error(400, "invalid_request", "Client credentials are required (Basic header or form body)");
-  }
-  if (id != settings_.client_id || secret != settings_.client_secret) {
-    return oauth_error(401, "invalid_client", "Client authentication failed: unknown client or wrong secret");
-  }
-  std::string token;
-  {
-    std::lock_guard lock(tokens_mutex_);
-    const auto k = tokens_issued_++;
-    token = fmt::format("{:016x}{:016x}{:016x}", mix64(settings_.seed ^ 0x70b3ULL ^ mix64(k)), mix64(k ^ 0x5eedULL),
-                        mix64(request_counter_.load() ^ mix64(k)));
-    const SteadyTime now = clock_.now();
-    if (tokens_.size() >= kMaxTokens) {
-      std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
-      if (tokens_.size() >= kMaxTokens) tokens_.clear();
-    }
-    tokens_[token] = now + settings_.token_ttl;
-  }
-  Reply r;
-  r.status = 200;
-  std::string body = "{";
-  json_field(body, "access_token", token);
-  body += ",\"token_type\":\"bearer\"";
-  if (!settings_.omit_expires_in)
-    fmt::format_to(std::back_inserter(body), ",\"expires_in\":{}", settings_.token_ttl.count());
-  body += '}';
-  r.body = make_body(std::move(body));
-  return r;
 }
 
 Reply Api::create_analytics(const HttpRequest& req, JobKind kind) {
@@ -539,7 +203,7 @@ Reply Api::create_analytics(const HttpRequest& req, JobKind kind) {
   if (root["interval"].get_string().get(interval) || interval.find('/') == std::string_view::npos) {
     return error(400, "bad.request", "interval is required: an ISO-8601 interval \"start/end\"");
   }
-  auto job = add_job(job_type_label(kind), settings_.records_per_job, settings_.chunk_records, true);
+  auto job = jobs_.add(job_type_label(kind), settings_.records_per_job, settings_.chunk_records, true);
   if (!job) return error(400, "bad.request", "Too many jobs");
   Reply r;
   r.status = 202;
@@ -551,10 +215,10 @@ Reply Api::create_analytics(const HttpRequest& req, JobKind kind) {
 }
 
 Reply Api::analytics_status(const std::string& id, JobKind kind) {
-  auto job = job_of_kind(id, kind);
+  auto job = jobs_.find(id, kind);
   if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   const auto now = clock_.now();
-  const std::string state = state_name(*job, now, nullptr);
+  const std::string state = jobs_.state_name(*job, now, nullptr);
   std::string body = "{";
   json_field(body, "state", state);
   body += ',';
@@ -578,23 +242,19 @@ Reply Api::analytics_status(const std::string& id, JobKind kind) {
 }
 
 Reply Api::analytics_cancel(const std::string& id, JobKind kind) {
-  auto job = job_of_kind(id, kind);
+  auto job = jobs_.find(id, kind);
   if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
-  const auto state = state_name(*job, clock_.now(), nullptr);
-  if (state == "QUEUED" || state == "PENDING") {
-    std::lock_guard lock(jobs_mutex_);
-    job->cancelled = true;
-    job->cancelled_at = clock_.now();
-  }
+  const auto state = jobs_.state_name(*job, clock_.now(), nullptr);
+  if (state == "QUEUED" || state == "PENDING") jobs_.cancel(*job);
   Reply r;
   r.status = 204;
   return r;
 }
 
 Reply Api::analytics_results(const HttpRequest& req, const std::string& id, JobKind kind) {
-  auto job = job_of_kind(id, kind);
+  auto job = jobs_.find(id, kind);
   if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
-  const auto state = state_name(*job, clock_.now(), nullptr);
+  const auto state = jobs_.state_name(*job, clock_.now(), nullptr);
   if (state == "EXPIRED") return error(410, "gone", "The results of job " + shown(id) + " have expired");
   if (state != "FULFILLED")
     return error(400, "bad.request", "Results are available only when FULFILLED; the job is " + state);
@@ -631,11 +291,7 @@ Reply Api::analytics_results(const HttpRequest& req, const std::string& id, JobK
   body += '}';
   Reply r;
   r.body = make_body(std::move(body));
-  if (faults_.fire(FaultKind::kResetMidBody)) {
-    r.body_fault = BodyFault::kReset;
-  } else if (faults_.fire(FaultKind::kTruncatedBody)) {
-    r.body_fault = BodyFault::kTruncate;
-  }
+  apply_body_fault(r, faults_);
   return r;
 }
 
@@ -646,7 +302,7 @@ Reply Api::create_bulk(const HttpRequest& req, const std::string& job_type) {
   }
   thread_local simdjson::dom::parser parser;
   if (auto msg = check_json_object(req.body, nullptr, parser); !msg.empty()) return error(400, "bad.request", msg);
-  auto job = add_job("bulk:" + job_type, settings_.records_per_job, settings_.chunk_records, true);
+  auto job = jobs_.add("bulk:" + job_type, settings_.records_per_job, settings_.chunk_records, true);
   if (!job) return error(400, "bad.request", "Too many jobs");
   Reply r;
   r.status = 202;
@@ -664,10 +320,10 @@ Body Api::chunk_body(const Job& job, std::uint64_t chunk) {
 }
 
 Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
-  auto job = job_of_kind(id, JobKind::kBulk);
+  auto job = jobs_.find(id, JobKind::kBulk);
   if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   double percent = 0;
-  const std::string state = state_name(*job, clock_.now(), &percent);
+  const std::string state = jobs_.state_name(*job, clock_.now(), &percent);
   const bool completed = state == "completed";
   std::string body = "{";
   json_field(body, "jobId", job->data.job_id);
@@ -684,16 +340,11 @@ Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
     json_field(body, "errorMessage", "The export failed (simulated)");
   }
   if (completed) {
-    std::vector<std::uint64_t> sizes;
-    {
-      std::lock_guard lock(jobs_mutex_);
-      sizes = job->chunk_sizes;
-    }
+    std::vector<std::uint64_t> sizes = jobs_.chunk_sizes(*job);
     if (sizes.size() != job->chunk_order.size()) {
       sizes.clear();
       for (std::uint64_t c = 0; c < job->chunk_order.size(); ++c) sizes.push_back(chunk_body(*job, c)->size());
-      std::lock_guard lock(jobs_mutex_);
-      job->chunk_sizes = sizes;
+      jobs_.set_chunk_sizes(*job, sizes);
     }
     const std::string host = host_header_ok(req.host) ? "http://" + req.host : base_url_;
     body += ",\"chunks\":[";
@@ -717,14 +368,14 @@ Reply Api::bulk_status(const HttpRequest& req, const std::string& id) {
 }
 
 Reply Api::bulk_chunk(const std::string& id, const std::string& chunk_id) {
-  auto job = job_of_kind(id, JobKind::kBulk);
+  auto job = jobs_.find(id, JobKind::kBulk);
   if (!job) return error(404, "not.found", "Job " + shown(id) + " not found");
   std::uint64_t chunk = 0;
   if (!is_valid_id(chunk_id) || !chunk_id.starts_with("chunk-") || !parse_u64(chunk_id.substr(6), chunk) ||
       chunk >= job->chunk_order.size() || fmt::format("chunk-{:05}", chunk) != chunk_id) {
     return error(404, "not.found", "Chunk " + chunk_id.substr(0, 64) + " not found in job " + shown(id));
   }
-  const auto state = state_name(*job, clock_.now(), nullptr);
+  const auto state = jobs_.state_name(*job, clock_.now(), nullptr);
   if (state != "completed")
     return error(400, "bad.request", "Chunks are available only when completed; the job is " + state);
   Reply r;
@@ -732,90 +383,8 @@ Reply Api::bulk_chunk(const std::string& id, const std::string& chunk_id) {
   r.gzip_body = [this, key = job->data.job_id + "/" + std::to_string(chunk), body = r.body] {
     return cache_.gzip(key, body);
   };
-  if (faults_.fire(FaultKind::kResetMidBody)) {
-    r.body_fault = BodyFault::kReset;
-  } else if (faults_.fire(FaultKind::kTruncatedBody)) {
-    r.body_fault = BodyFault::kTruncate;
-  }
+  apply_body_fault(r, faults_);
   return r;
-}
-
-void Api::ensure_summary(Job& job) {
-  {
-    std::lock_guard lock(jobs_mutex_);
-    if (job.summary_ready) return;
-  }
-  KeyChecksum sum;
-  std::uint64_t flawed[3] = {0, 0, 0};
-  for (std::uint64_t i = 0; i < job.data.records; ++i) {
-    sum.add(record_key(job.data, i));
-    switch (flaw_of(job.data, i)) {
-      case Flaw::kNone: break;
-      case Flaw::kMalformed: ++flawed[0]; break;
-      case Flaw::kInvalidUtf8: ++flawed[1]; break;
-      case Flaw::kNulEscape: ++flawed[2]; break;
-    }
-  }
-  std::lock_guard lock(jobs_mutex_);
-  job.checksum = sum.hex();
-  std::copy(std::begin(flawed), std::end(flawed), std::begin(job.flawed));
-  job.summary_ready = true;
-}
-
-std::string Api::stats_json() {
-  std::string out = "{\"requests\":{";
-  {
-    std::lock_guard lock(stats_mutex_);
-    fmt::format_to(std::back_inserter(out), "\"total\":{},\"byRoute\":{{", total_requests_);
-    bool first = true;
-    for (const auto& [route, by_status] : counts_) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, route);
-      out += ":{";
-      bool first_status = true;
-      for (const auto& [status, n] : by_status) {
-        if (!first_status) out += ',';
-        first_status = false;
-        fmt::format_to(std::back_inserter(out), "\"{}\":{}", status, n);
-      }
-      out += '}';
-    }
-    out += "}},";
-  }
-  out += "\"faults\":{";
-  for (std::size_t k = 0; k < static_cast<std::size_t>(FaultKind::kCount_); ++k) {
-    if (k) out += ',';
-    const auto kind = static_cast<FaultKind>(k);
-    fmt::format_to(std::back_inserter(out), "\"{}\":{}", to_string(kind), faults_.fired(kind));
-  }
-  out += "},\"jobs\":[";
-  std::vector<std::shared_ptr<Job>> jobs;
-  {
-    std::lock_guard lock(jobs_mutex_);
-    jobs = jobs_;
-  }
-  const auto now = clock_.now();
-  bool first = true;
-  for (const auto& job : jobs) {
-    ensure_summary(*job);
-    if (!first) out += ',';
-    first = false;
-    out += '{';
-    json_field(out, "jobId", job->data.job_id);
-    out += ',';
-    json_field(out, "type", job->type);
-    out += ',';
-    json_field(out, "state", state_name(*job, now, nullptr));
-    std::lock_guard lock(jobs_mutex_);
-    fmt::format_to(std::back_inserter(out),
-                   ",\"records\":{},\"chunks\":{},\"checksum\":\"{}\",\"flawed\":{{\"malformed\":{},"
-                   "\"invalidUtf8\":{},\"nulEscape\":{}}}}}",
-                   job->data.records, job->chunk_order.size(), job->checksum, job->flawed[0], job->flawed[1],
-                   job->flawed[2]);
-  }
-  out += "]}";
-  return out;
 }
 
 }  // namespace gb::simulator::detail

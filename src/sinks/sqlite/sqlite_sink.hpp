@@ -32,9 +32,9 @@ struct SqliteSettings {
   SqliteSync synchronous = SqliteSync::kNormal;
   // Page cache per connection. Bounded so landing a huge chunk stays within
   // the process's memory budget: SQLite spills dirty pages to the WAL.
-  std::int64_t cache_size_kib = 4 * 1024;
+  std::int64_t cache_size_kib = std::int64_t{4} * 1024;
   // After a checkpoint the WAL is truncated to this size.
-  std::int64_t journal_size_limit = 64 * 1024 * 1024;
+  std::int64_t journal_size_limit = std::int64_t{64} * 1024 * 1024;
 };
 
 // Sink over one SQLite connection. Every call takes one mutex (SQLite has one

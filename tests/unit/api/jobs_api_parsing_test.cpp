@@ -15,7 +15,7 @@ class ScriptedTransport final : public http::Transport {
     http::Response response;
     response.status = status;
     if (sink != nullptr && status == 200) {
-      (*sink)(body);
+      if (Status accepted = (*sink)(body); !accepted.ok()) return std::move(accepted).error();
     } else {
       response.body = body;
     }
@@ -150,7 +150,7 @@ TEST_F(JobsApiParsing, ChunkDownloadStreamsToTheSink) {
   std::string got;
   const http::BodySink sink = [&](std::string_view bytes) {
     got.append(bytes);
-    return true;
+    return ok_status();
   };
   ASSERT_TRUE(api_.download_chunk(ChunkInfo{"c1", "http://api.test:8080/api/v2/bulk/jobs/j/results/c1", 0}, sink).ok());
   EXPECT_EQ(got, transport_.body);

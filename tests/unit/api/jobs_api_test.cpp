@@ -59,7 +59,7 @@ TEST_F(JobsApiTest, BulkJobCreatedPolledAndEveryChunkDownloaded) {
     std::string body;
     const http::BodySink sink = [&](std::string_view bytes) {
       body.append(bytes);
-      return true;
+      return ok_status();
     };
     ASSERT_TRUE(api_->download_chunk(chunk, sink).ok());
     simdjson::dom::parser parser;
@@ -197,7 +197,7 @@ TEST_F(JobsApiTest, ChunkUrlOnAnotherHostIsRefusedWithoutARequest) {
   start();
   const std::string port = std::to_string(server_->port());
   const auto before = total_requests();
-  const http::BodySink sink = [](std::string_view) { return true; };
+  const http::BodySink sink = [](std::string_view) { return ok_status(); };
   for (const std::string& url :
        std::vector<std::string>{"http://localhost:" + port + "/api/v2/bulk/jobs/j/results/c",
                                 std::string("http://127.0.0.1:1/api/v2/bulk/jobs/j/results/c"),
@@ -215,7 +215,7 @@ TEST_F(JobsApiTest, ChunkUrlOnAnotherHostIsRefusedWithoutARequest) {
 TEST_F(JobsApiTest, BadIdsNeverReachAUrl) {
   start();
   const auto type = ExportType::parse("bulk:users").value();
-  const http::BodySink sink = [](std::string_view) { return true; };
+  const http::BodySink sink = [](std::string_view) { return ok_status(); };
   auto job = api_->get_job(type, "../../oauth/token");
   ASSERT_FALSE(job.ok());
   EXPECT_EQ(job.error().kind, ErrorKind::kInvalidInput);

@@ -16,6 +16,7 @@
 #include "http/patience_transport.hpp"
 #include "resilience/patience.hpp"
 #include "simulator/simulator.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::api::testing {
 

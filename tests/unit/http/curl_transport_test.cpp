@@ -94,7 +94,7 @@ TEST_F(CurlTransportTest, StreamsA2xxBodyToTheSink) {
   const BodySink sink = [&](std::string_view bytes) {
     got.append(bytes);
     ++calls;
-    return true;
+    return ok_status();
   };
   auto r = t.send(get(url("/bytes?n=3000000")), &sink);
   ASSERT_TRUE(r.ok()) << r.error().describe();
@@ -108,7 +108,10 @@ TEST_F(CurlTransportTest, StreamsA2xxBodyToTheSink) {
 TEST_F(CurlTransportTest, Non2xxBodyIsKeptNotStreamed) {
   CurlTransport t;
   bool called = false;
-  const BodySink sink = [&](std::string_view) { return called = true; };
+  const BodySink sink = [&](std::string_view) {
+    called = true;
+    return ok_status();
+  };
   auto r = t.send(get(url("/status?code=503")), &sink);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 503);
@@ -116,13 +119,30 @@ TEST_F(CurlTransportTest, Non2xxBodyIsKeptNotStreamed) {
   EXPECT_NE(r->body.find("went wrong"), std::string::npos);
 }
 
-TEST_F(CurlTransportTest, SinkAbortIsPermanent) {
+TEST_F(CurlTransportTest, SinkErrorIsTheCallsError) {
   CurlTransport t;
-  const BodySink sink = [](std::string_view) { return false; };
-  auto r = t.send(get(url("/bytes?n=100000")), &sink);
+  const BodySink permanent = [](std::string_view) -> Status { return permanent_error("record 7 is not JSON"); };
+  auto r = t.send(get(url("/bytes?n=100000")), &permanent);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kPermanent);
-  EXPECT_NE(r.error().message.find("aborted"), std::string::npos);
+  EXPECT_EQ(r.error().message, "record 7 is not JSON");
+  EXPECT_EQ(r.error().http_status, 200);
+  // Its kind is kept: a receiver's transient failure stays retryable.
+  const BodySink transient = [](std::string_view) -> Status { return transient_error("spill disk busy"); };
+  auto again = t.send(get(url("/bytes?n=100000")), &transient);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::kTransient);
+}
+
+TEST_F(CurlTransportTest, SinkThatThrowsBecomesAnInternalError) {
+  CurlTransport t;
+  const BodySink sink = [](std::string_view) -> Status { throw std::bad_alloc(); };
+  auto r = t.send(get(url("/bytes?n=100000")), &sink);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kInternal);
+  EXPECT_NE(r.error().message.find("the body receiver failed"), std::string::npos) << r.error().message;
+  // The connection pool is fine afterwards.
+  EXPECT_TRUE(t.send(get(url("/ok"))).ok());
 }
 
 TEST_F(CurlTransportTest, GzipIsDecoded) {
@@ -152,7 +172,7 @@ TEST_F(CurlTransportTest, GzipIsInflatedAsItStreamsAndMultiMemberBodiesAreWhole)
   std::string got;
   const BodySink sink = [&](std::string_view b) {
     got.append(b);
-    return true;
+    return ok_status();
   };
   auto r = t.send(get(url("/gzip?n=700000&members=3")), &sink);
   ASSERT_TRUE(r.ok()) << r.error().describe();
@@ -174,7 +194,7 @@ TEST_F(CurlTransportTest, IdentityBodiesPassThroughUntouched) {
 
 TEST_F(CurlTransportTest, CorruptOrTruncatedGzipIsTransientLikeATruncatedBody) {
   CurlTransport t;
-  const BodySink sink = [](std::string_view) { return true; };
+  const BodySink sink = [](std::string_view) { return ok_status(); };
   auto corrupt = t.send(get(url("/gzip?n=300000&corrupt=1")), &sink);
   ASSERT_FALSE(corrupt.ok());
   EXPECT_EQ(corrupt.error().kind, ErrorKind::kTransient) << corrupt.error().describe();
@@ -206,7 +226,7 @@ TEST_F(CurlTransportTest, AStreamedGzipBombStopsAtTheDecodedCap) {
   std::size_t got = 0;
   const BodySink sink = [&](std::string_view b) {
     got += b.size();
-    return true;
+    return ok_status();
   };
   auto r = t.send(get(url("/gzip?n=20000000")), &sink);  // about 20 MB decoded from a few hundred KB
   ASSERT_FALSE(r.ok());
@@ -235,7 +255,7 @@ TEST_F(CurlTransportTest, StreamedSizeCapIsPermanent) {
   s.max_buffered_body_bytes = 100;
   s.max_streamed_body_bytes = 200'000;
   CurlTransport t(s);
-  const BodySink sink = [](std::string_view) { return true; };
+  const BodySink sink = [](std::string_view) { return ok_status(); };
   EXPECT_TRUE(t.send(get(url("/bytes?n=200000")), &sink).ok());  // streamed: the buffer cap does not apply
   auto r = t.send(get(url("/bytes?n=200001")), &sink);
   ASSERT_FALSE(r.ok());
@@ -248,7 +268,7 @@ TEST_F(CurlTransportTest, TruncatedBodyIsTransientNeverAShort200) {
   std::string got;
   const BodySink sink = [&](std::string_view b) {
     got.append(b);
-    return true;
+    return ok_status();
   };
   auto r = t.send(get(url("/truncated?n=200000")), &sink);
   ASSERT_FALSE(r.ok());
@@ -262,7 +282,7 @@ TEST_F(CurlTransportTest, TruncatedBodyIsTransientNeverAShort200) {
 
 TEST_F(CurlTransportTest, ResetMidBodyIsTransient) {
   CurlTransport t;
-  const BodySink sink = [](std::string_view) { return true; };
+  const BodySink sink = [](std::string_view) { return ok_status(); };
   auto r = t.send(get(url("/reset?n=400000")), &sink);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kTransient) << r.error().describe();

@@ -9,6 +9,7 @@
 #include "http/rate_limited_transport.hpp"
 #include "http/status.hpp"
 #include "test_server.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::http {
 namespace {

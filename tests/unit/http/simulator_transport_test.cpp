@@ -13,6 +13,7 @@
 #include "http/url.hpp"
 #include "resilience/retry_loop.hpp"
 #include "simulator/simulator.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::http {
 namespace {
@@ -169,7 +170,7 @@ TEST_F(SimulatorTransportTest, ChunkSurvivesResetAndTruncationAndArrivesWholeGzi
   std::string clean;
   const BodySink keep = [&](std::string_view b) {
     clean.append(b);
-    return true;
+    return ok_status();
   };
   auto first = attempt(curl_, api_get(urls[0]), &keep);
   ASSERT_TRUE(first.ok()) << first.error().describe();
@@ -190,7 +191,7 @@ TEST_F(SimulatorTransportTest, ChunkSurvivesResetAndTruncationAndArrivesWholeGzi
   std::string got;
   const BodySink sink = [&](std::string_view b) {
     got.append(b);
-    return true;
+    return ok_status();
   };
   std::vector<std::string> errors;
   auto r = resilience::retry(

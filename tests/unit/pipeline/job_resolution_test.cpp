@@ -8,6 +8,7 @@
 
 #include "../../integration/export_harness.hpp"
 #include "pipeline/pipeline.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::pipeline {
 namespace {

@@ -12,6 +12,8 @@
 #include "pipeline/detail/chunk_collector.hpp"
 #include "pipeline/detail/spill_file.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/progress.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::pipeline {
 namespace {

@@ -14,6 +14,7 @@
 
 #include "base/log.hpp"
 #include "pipeline/detail/progress_line.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::pipeline {
 namespace {

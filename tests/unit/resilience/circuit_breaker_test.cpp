@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/fake_clock.hpp"
+
 namespace gb::resilience {
 namespace {
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/fake_clock.hpp"
+
 namespace gb::resilience {
 namespace {
 

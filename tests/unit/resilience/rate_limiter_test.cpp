@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/fake_clock.hpp"
+
 namespace gb::resilience {
 namespace {
 

@@ -4,6 +4,7 @@
 #include "simulator/checksum.hpp"
 #include "simulator/faults.hpp"
 #include "simulator/rate_limiter.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::simulator {
 namespace {

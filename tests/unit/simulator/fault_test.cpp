@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "sim_fixture.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::simulator::test {
 namespace {

@@ -2,6 +2,7 @@
 #include <zlib.h>
 
 #include "sim_fixture.hpp"
+#include "testing/fake_clock.hpp"
 
 namespace gb::simulator::test {
 namespace {

@@ -95,8 +95,9 @@ Status migrate(sqlite3* db) {
     return invalid_input("SQLite: the file has tables but no genesys-bulk schema version: not a genesys-bulk database");
   }
   if (*version > SqliteSink::kSchemaVersion) {
-    return invalid_input(fmt::format("SQLite: schema version {} is newer than this program's ({}); upgrade genesys-bulk",
-                                     *version, SqliteSink::kSchemaVersion));
+    return invalid_input(
+        fmt::format("SQLite: schema version {} is newer than this program's ({}); upgrade genesys-bulk", *version,
+                    SqliteSink::kSchemaVersion));
   }
   if (*version == SqliteSink::kSchemaVersion) return ok_status();  // rolled back: nothing to do
   for (auto v = *version; v < SqliteSink::kSchemaVersion; ++v) {
@@ -145,7 +146,9 @@ Status prepare_schema(sqlite3* db, const SqliteSettings& settings) {
   auto row = mode->step("PRAGMA journal_mode = WAL");
   if (!row) return std::move(row).error();
   if (*row && mode->column_text(0) != "wal") {
-    log::warn("sqlite could not switch to WAL; writes will be slower").field("journal_mode", mode->column_text(0)).emit();
+    log::warn("sqlite could not switch to WAL; writes will be slower")
+        .field("journal_mode", mode->column_text(0))
+        .emit();
   }
   return ok_status();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // What landed, checked against what the simulator served: used by `demo` to
-// print its summary and by the tests to assert exact sets.
+// print its summary and by the tests to assert exact sets. In detail/ because
+// it names simulator types, which app/'s dependants (cli/) may not see.
 #include <cstdint>
 #include <string>
 #include <vector>

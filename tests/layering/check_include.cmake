@@ -1,0 +1,40 @@
+# cmake -DCXX=... -DINCLUDES=a|b -DDEFINES=x|y -DHEADER=area/file.hpp
+#       -DEXPECT=allowed|forbidden -DWORK_DIR=... -P check_include.cmake
+# Compiles a one-line file `#include "HEADER"` with the include directories
+# and definitions a target compiles with. "forbidden" passes only when the
+# compiler cannot find HEADER (not for any other error); "allowed" passes only
+# when the file compiles, which shows the forbidden cases fail for the path.
+string(REPLACE "|" ";" includes "${INCLUDES}")
+string(REPLACE "|" ";" defines "${DEFINES}")
+string(MAKE_C_IDENTIFIER "${HEADER}" stem)
+set(source ${WORK_DIR}/${stem}.cpp)
+file(WRITE ${source} "#include \"${HEADER}\"\n")
+set(args -std=c++20 -fsyntax-only)
+foreach(dir IN LISTS includes)
+  if(dir)
+    list(APPEND args -I${dir})
+  endif()
+endforeach()
+foreach(def IN LISTS defines)
+  if(def)
+    list(APPEND args -D${def})
+  endif()
+endforeach()
+execute_process(COMMAND ${CXX} ${args} ${source} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# GCC: "area/x.hpp: No such file or directory"; Clang: "'area/x.hpp' file not found".
+string(REGEX MATCH "${HEADER}: No such file or directory|'${HEADER}' file not found" not_found "${err}")
+if(EXPECT STREQUAL "forbidden")
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "layering: ${HEADER} compiled, but the table does not allow it here")
+  elseif(NOT not_found)
+    message(FATAL_ERROR "layering: ${HEADER} failed for another reason than its path:\n${err}")
+  endif()
+  message(STATUS "layering: ${HEADER} is not visible here, as the table says")
+elseif(EXPECT STREQUAL "allowed")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "layering: ${HEADER} should compile here:\n${err}")
+  endif()
+  message(STATUS "layering: ${HEADER} compiles here")
+else()
+  message(FATAL_ERROR "EXPECT must be allowed or forbidden")
+endif()

@@ -1,0 +1,166 @@
+// No exception leaves a download thread or the landing writer: what a thread
+// throws (std::bad_alloc, a library's exception) fails that chunk with its
+// reason, the other chunks land, and the next run retries the failed one.
+// A scripted JobsApi serves bodies (the simulator cannot make us throw) into
+// a real SQLite store.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <new>
+#include <optional>
+#include <set>
+#include <stdexcept>
+
+#include "../../integration/export_harness.hpp"
+#include "pipeline/pipeline.hpp"
+#include "testing/fake_clock.hpp"
+
+namespace gb::pipeline {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A bulk job of three chunks, two users each; `throws_on` names a chunk whose
+// download throws what `thrower` throws, once (the next run succeeds).
+class ThrowingApi final : public api::JobsApi {
+ public:
+  std::string throws_on;
+  std::function<void()> thrower;
+
+  Result<std::string> create_job(const api::ExportType&, const std::string&) override { return std::string("job-t"); }
+  Result<api::JobSnapshot> get_job(const api::ExportType&, const std::string&) override {
+    api::JobSnapshot s;
+    s.state = "FULFILLED";
+    s.phase = api::JobPhase::kSucceeded;
+    for (const char* id : {"c1", "c2", "c3"}) s.chunks.push_back({id, std::string("http://sim/") + id, 0});
+    return s;
+  }
+  Status download_chunk(const api::ChunkInfo& chunk, const http::BodySink& sink) override {
+    if (chunk.chunk_id == throws_on && thrower) {
+      auto t = std::move(thrower);
+      thrower = nullptr;
+      t();
+    }
+    const std::string body = R"([{"id":")" + chunk.chunk_id + R"(-a"},{"id":")" + chunk.chunk_id + R"(-b"}])";
+    return sink(body);
+  }
+  Result<api::Page> fetch_page(const api::ExportType&, const std::string&, const std::string&, int) override {
+    return permanent_error("bulk jobs have no pages");
+  }
+};
+
+// The real store, except that landing `throws_on` throws std::bad_alloc once.
+class ThrowingSink final : public sinks::Sink {
+ public:
+  explicit ThrowingSink(sinks::Sink& real) : real_(real) {}
+  std::string throws_on;
+
+  Status upsert_job(const sinks::JobInfo& job) override { return real_.upsert_job(job); }
+  Result<std::vector<std::string>> landed_chunks(const std::string& job_id) override {
+    return real_.landed_chunks(job_id);
+  }
+  Result<sinks::LandResult> land(const sinks::ChunkRef& chunk, sinks::BatchSource& source, int attempts) override {
+    if (chunk.chunk_id == throws_on) {
+      throws_on.clear();
+      throw std::bad_alloc();
+    }
+    return real_.land(chunk, source, attempts);
+  }
+  Status mark_failed(const sinks::ChunkRef& chunk, int attempts, const std::string& error) override {
+    return real_.mark_failed(chunk, attempts, error);
+  }
+  Result<std::vector<sinks::JobStatus>> status(const std::optional<std::string>& job_id) override {
+    return real_.status(job_id);
+  }
+  Status record_api_health(const std::string& state, const std::string& reason) override {
+    return real_.record_api_health(state, reason);
+  }
+  Result<std::optional<sinks::ApiHealth>> api_health() override { return real_.api_health(); }
+  Result<std::optional<sinks::JobInfo>> find_unfinished_job(const std::string& type, const std::string& query_hash,
+                                                            const std::vector<std::string>& final_states) override {
+    return real_.find_unfinished_job(type, query_hash, final_states);
+  }
+
+ private:
+  sinks::Sink& real_;
+};
+
+class ThreadBoundaryTest : public ::testing::Test {
+ protected:
+  ThreadBoundaryTest() { settings_.concurrency = 3; }
+  static std::unique_ptr<sinks::Sink> open_store(const std::string& path) {
+    auto sink = app::open_sink("sqlite:" + path);
+    if (!sink.ok()) throw std::runtime_error(sink.error().describe());
+    return std::move(*sink);
+  }
+  std::string db_path() const { return (dir_.path() / "threads.db").string(); }
+  Result<ExportOutcome> run() {
+    ExportPipeline p(settings_, api_, throwing_sink_, patience_, clock_, clock_, progress_);
+    ExportRequest r;
+    r.type = *api::ExportType::parse("bulk:users");
+    r.query_json = "{}";
+    return p.run(r);
+  }
+  std::multiset<std::string> landed_keys() const {
+    auto landed = app::read_landed(db_path(), "job-t");
+    if (!landed.ok()) throw std::runtime_error(landed.error().describe());
+    return {landed->keys.begin(), landed->keys.end()};
+  }
+
+  gb::testing::TempDir dir_;
+  std::unique_ptr<sinks::Sink> sink_ = open_store(db_path());
+  ThrowingSink throwing_sink_{*sink_};
+  FakeClock clock_;
+  resilience::Patience patience_{std::chrono::minutes(5), clock_};
+  NullProgress progress_;
+  PipelineSettings settings_;
+  ThrowingApi api_;
+};
+
+TEST_F(ThreadBoundaryTest, BadAllocInADownloadFailsThatChunkOnlyAndTheNextRunLandsIt) {
+  api_.throws_on = "c2";
+  api_.thrower = [] { throw std::bad_alloc(); };
+  auto first = run();
+  ASSERT_FALSE(first.ok());
+  EXPECT_THAT(first.error().message, HasSubstr("1 of 3 chunks could not be landed"));
+  EXPECT_THAT(first.error().message, HasSubstr("chunk c2: download failed: out of memory"));
+  EXPECT_THAT(first.error().message, HasSubstr("run the same command again"));
+  EXPECT_EQ(landed_keys(), (std::multiset<std::string>{"c1-a", "c1-b", "c3-a", "c3-b"}));
+
+  auto second = run();
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_EQ(second->chunks_skipped, 2u);
+  EXPECT_EQ(second->chunks_landed, 1u);
+  EXPECT_EQ(second->chunks_failed, 0u);
+  EXPECT_EQ(landed_keys(), (std::multiset<std::string>{"c1-a", "c1-b", "c2-a", "c2-b", "c3-a", "c3-b"}));
+}
+
+TEST_F(ThreadBoundaryTest, AnExceptionThrownInsideTheBodySinkIsAFailedChunkWithItsReason) {
+  // Thrown while curl would be calling back: the transport turns it into an
+  // error (see CurlTransportTest); a JobsApi that lets it escape is caught at
+  // the thread boundary instead.
+  api_.throws_on = "c1";
+  api_.thrower = [] { throw std::length_error("vector too long"); };
+  auto outcome = run();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error().message, HasSubstr("chunk c1: download failed: unexpected exception: vector too long"));
+  EXPECT_EQ(landed_keys(), (std::multiset<std::string>{"c2-a", "c2-b", "c3-a", "c3-b"}));
+}
+
+TEST_F(ThreadBoundaryTest, AStoreThatThrowsFailsThatChunkAndTheWriterLandsTheOthers) {
+  throwing_sink_.throws_on = "c2";
+  auto first = run();
+  ASSERT_FALSE(first.ok());
+  EXPECT_THAT(first.error().message, HasSubstr("1 of 3 chunks could not be landed"));
+  EXPECT_THAT(first.error().message, HasSubstr("landing threw: out of memory"));
+  EXPECT_EQ(landed_keys(), (std::multiset<std::string>{"c1-a", "c1-b", "c3-a", "c3-b"}));
+
+  auto second = run();
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_EQ(second->chunks_landed, 1u);
+  EXPECT_EQ(landed_keys(), (std::multiset<std::string>{"c1-a", "c1-b", "c2-a", "c2-b", "c3-a", "c3-b"}));
+}
+
+}  // namespace
+}  // namespace gb::pipeline
