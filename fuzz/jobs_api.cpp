@@ -42,7 +42,8 @@ class CannedTransport final : public gb::http::Transport {
     response.status = 200;
     response.body_bytes = body_.size();
     if (sink != nullptr) {
-      (*sink)(body_);
+      gb::Status accepted = (*sink)(body_);
+      if (!accepted.ok()) return std::move(accepted).error();
     } else {
       response.body = body_;
     }
@@ -100,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(gb::is_valid_id(chunk.chunk_id));
         check(!chunk.url.empty());
         const int before = transport.requests();
-        const gb::http::BodySink sink = [](std::string_view) { return true; };
+        const gb::http::BodySink sink = [](std::string_view) { return gb::ok_status(); };
         const gb::Status downloaded = api.download_chunk(chunk, sink);
         const bool sent = transport.requests() > before;
         check(sent == gb::http::same_origin(chunk.url, kApiUrl));
