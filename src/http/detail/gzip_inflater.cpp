@@ -29,9 +29,18 @@ Status GzipInflater::write(std::string_view in, const Output& out) {
       if (!in_member_) {
         if (s.avail_in == 0) break;
         // The next member starts right after the previous one's trailer.
-        isal_inflate_reset(&s);
-        s.crc_flag = ISAL_GZIP;
+        header_ = GzipHeaderReader();
         in_member_ = true;
+      }
+      if (!header_.done()) {
+        auto taken = header_.feed(std::string_view(reinterpret_cast<const char*>(s.next_in), s.avail_in));
+        if (!taken.ok()) return taken.error();
+        s.next_in += *taken;
+        s.avail_in -= static_cast<std::uint32_t>(*taken);
+        if (!header_.done()) break;  // needs the next piece
+        // ISA-L takes it from the deflate data on and checks the trailer (CRC-32, ISIZE).
+        isal_inflate_reset(&s);
+        s.crc_flag = ISAL_GZIP_NO_HDR_VER;
       }
       s.next_out = reinterpret_cast<std::uint8_t*>(block_.get());
       s.avail_out = static_cast<std::uint32_t>(kBlockBytes);

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "http/detail/gzip_header.hpp"
 
 struct inflate_state;
 
@@ -42,6 +43,7 @@ class GzipInflater {
  private:
   std::unique_ptr<inflate_state> state_;
   std::unique_ptr<char[]> block_;
+  GzipHeaderReader header_;  // of the current member
   bool in_member_ = false;
   std::uint64_t members_ = 0;
 };
