@@ -103,7 +103,7 @@ Zlib zlib_inflate(std::string_view body, std::string& bytes) {
   check(inflateInit2(&zs, 15 + 16) == Z_OK);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   zs.avail_in = static_cast<uInt>(body.size());
-  std::vector<char> buffer(64 * 1024);
+  std::vector<char> buffer(std::size_t{64} * 1024);
   Zlib result = Zlib::kOk;
   bool in_member = false;
   while (zs.avail_in > 0 || in_member) {
@@ -166,7 +166,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       body = gzip(payload, level);
     }
-    if ((mode & 0x20) != 0) body[param % body.size()] ^= static_cast<char>(1 << (param % 8));
+    if ((mode & 0x20) != 0) {
+      auto& byte = body[param % body.size()];
+      byte = static_cast<char>(static_cast<unsigned char>(byte) ^ (1U << (param % 8)));
+    }
     if ((mode & 0x40) != 0) body.resize(body.size() - std::min(body.size(), param + 1));
   } else {
     body = payload;
