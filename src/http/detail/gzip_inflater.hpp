@@ -30,7 +30,8 @@ class GzipInflater {
   GzipInflater(const GzipInflater&) = delete;
   GzipInflater& operator=(const GzipInflater&) = delete;
 
-  // Decodes the next piece of the body. A corrupt stream (bad header, bad
+  // Decodes the next piece of the body. Bytes decoded before a fault are
+  // handed on before the error is returned. A corrupt stream (bad header, bad
   // deflate data, wrong CRC or length) is a transient error, like a
   // truncated body: the next attempt may well be whole.
   Status write(std::string_view in, const Output& out);
