@@ -23,9 +23,10 @@
 //     got further);
 //   - no block handed on is larger than kBlockBytes, and when the receiver
 //     refuses at the cap (as the transport does) decoding stops there: at
-//     most one block past the cap, what was handed on is a prefix of the
-//     whole body's bytes, and whether the cap is hit (rather than an error)
-//     does not depend on the slicing.
+//     most one block past the cap, and what was handed on is a prefix of
+//     the whole body's bytes. (Whether a corrupt body hits the cap before
+//     its error may depend on the slicing: ISA-L fed one byte at a time may
+//     withhold the last few bytes before a fault.)
 #include "http/detail/gzip_inflater.hpp"
 
 #include <zlib.h>
@@ -35,7 +36,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -198,11 +198,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   if (cap < kBigCap) {
-    std::optional<bool> stopped_at_cap;  // the same for every slicing
     for (const auto& slicing : {std::vector<std::size_t>{}, sizes, std::vector<std::size_t>{1}}) {
       const Outcome capped = inflate(body, slicing, cap);
-      if (stopped_at_cap) check(capped.capped == *stopped_at_cap);
-      stopped_at_cap = capped.capped;
+
       check(capped.bytes.size() <= cap + GzipInflater::kBlockBytes);
       if (whole.ok && whole.bytes.size() > cap) check(capped.capped);
       if (capped.capped) {

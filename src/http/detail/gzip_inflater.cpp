@@ -46,9 +46,8 @@ Status GzipInflater::write(std::string_view in, const Output& out) {
       s.avail_out = static_cast<std::uint32_t>(kBlockBytes);
       const std::uint32_t avail_in_before = s.avail_in;
       const int rc = isal_inflate(&s);
-      // What was decoded before a fault is handed on first, so the decoded
-      // size at which the receiver's cap stops a body does not depend on how
-      // the network sliced it.
+      // What was decoded before a fault is handed on first: the receiver's
+      // cap counts it, and a body already over the cap stops there.
       const std::size_t produced = kBlockBytes - s.avail_out;
       if (produced > 0 && !out(std::string_view(block_.get(), produced))) return ok_status();
       if (rc != ISAL_DECOMP_OK) return error_from_isal(rc);

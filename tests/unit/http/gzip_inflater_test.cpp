@@ -148,8 +148,8 @@ TEST(GzipInflater, CorruptBodiesAreTransientErrors) {
   EXPECT_EQ(decode(plain, {}).status.error().kind, ErrorKind::kTransient);  // identity bytes are not gzip
 }
 
-// So a body over the transport's cap stops at the cap whatever the slicing,
-// instead of sometimes failing as corrupt with its last block unseen.
+// So the transport's cap counts them: a body already over it stops there,
+// instead of failing as corrupt with its last block unseen.
 TEST(GzipInflater, BytesDecodedBeforeAFaultAreHandedOnFirst) {
   const std::string plain = sample(300'000);  // more than two output blocks
   std::string bad_crc = gzip(plain);
