@@ -29,17 +29,28 @@ Status GzipInflater::write(std::string_view in, const Output& out) {
       if (!in_member_) {
         if (s.avail_in == 0) break;
         // The next member starts right after the previous one's trailer.
-        isal_inflate_reset(&s);
-        s.crc_flag = ISAL_GZIP;
+        header_ = GzipHeaderReader();
         in_member_ = true;
+      }
+      if (!header_.done()) {
+        auto taken = header_.feed(std::string_view(reinterpret_cast<const char*>(s.next_in), s.avail_in));
+        if (!taken.ok()) return taken.error();
+        s.next_in += *taken;
+        s.avail_in -= static_cast<std::uint32_t>(*taken);
+        if (!header_.done()) break;  // needs the next piece
+        // ISA-L takes it from the deflate data on and checks the trailer (CRC-32, ISIZE).
+        isal_inflate_reset(&s);
+        s.crc_flag = ISAL_GZIP_NO_HDR_VER;
       }
       s.next_out = reinterpret_cast<std::uint8_t*>(block_.get());
       s.avail_out = static_cast<std::uint32_t>(kBlockBytes);
       const std::uint32_t avail_in_before = s.avail_in;
       const int rc = isal_inflate(&s);
-      if (rc != ISAL_DECOMP_OK) return error_from_isal(rc);
+      // What was decoded before a fault is handed on first: the receiver's
+      // cap counts it, and a body already over the cap stops there.
       const std::size_t produced = kBlockBytes - s.avail_out;
       if (produced > 0 && !out(std::string_view(block_.get(), produced))) return ok_status();
+      if (rc != ISAL_DECOMP_OK) return error_from_isal(rc);
       if (s.block_state == ISAL_BLOCK_FINISH) {
         in_member_ = false;
         ++members_;

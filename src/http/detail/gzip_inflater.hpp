@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "http/detail/gzip_header.hpp"
 
 struct inflate_state;
 
@@ -29,7 +30,8 @@ class GzipInflater {
   GzipInflater(const GzipInflater&) = delete;
   GzipInflater& operator=(const GzipInflater&) = delete;
 
-  // Decodes the next piece of the body. A corrupt stream (bad header, bad
+  // Decodes the next piece of the body. Bytes decoded before a fault are
+  // handed on before the error is returned. A corrupt stream (bad header, bad
   // deflate data, wrong CRC or length) is a transient error, like a
   // truncated body: the next attempt may well be whole.
   Status write(std::string_view in, const Output& out);
@@ -42,6 +44,7 @@ class GzipInflater {
  private:
   std::unique_ptr<inflate_state> state_;
   std::unique_ptr<char[]> block_;
+  GzipHeaderReader header_;  // of the current member
   bool in_member_ = false;
   std::uint64_t members_ = 0;
 };
