@@ -1,7 +1,5 @@
 #include "pipeline/detail/landing_writer.hpp"
 
-#include <malloc.h>
-
 #include "base/log.hpp"
 #include "pipeline/detail/thread_boundary.hpp"
 
@@ -34,9 +32,6 @@ void LandingWriter::run() {
     }
     busy_ += clock_.now() - start;
     item->source.reset();  // frees the memory or removes the spill file before the next chunk
-    // Freed batches go back to the system now, not when the heap top happens
-    // to be free: the memory budget bounds what is resident, not just live.
-    ::malloc_trim(0);
     if (!item->done) continue;
     if (auto thrown = run_catching([&] { item->done(item->chunk, landed); })) {
       log::error("landing writer: reporting a chunk's outcome threw")
