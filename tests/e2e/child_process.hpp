@@ -16,6 +16,11 @@ extern char** environ;
 
 namespace gb::testing {
 
+// The environment of a child that talks to the simulator: its default
+// credentials, and nothing of the test's own environment.
+inline const std::vector<std::string> kSimEnv = {"GENESYS_CLIENT_ID=sim-client", "GENESYS_CLIENT_SECRET=sim-secret",
+                                                 "PATH=/usr/bin:/bin"};
+
 struct ChildResult {
   int exit_code = -1;  // -1 when killed by a signal
   std::string out;

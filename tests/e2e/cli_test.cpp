@@ -18,9 +18,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::vector<std::string> kSimEnv = {"GENESYS_CLIENT_ID=sim-client", "GENESYS_CLIENT_SECRET=sim-secret",
-                                          "PATH=/usr/bin:/bin"};
-
 class CliTest : public ::testing::Test {
  protected:
   ChildResult run(const std::vector<std::string>& args, const std::vector<std::string>& env = kSimEnv) {

@@ -22,9 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::vector<std::string> kSimEnv = {"GENESYS_CLIENT_ID=sim-client", "GENESYS_CLIENT_SECRET=sim-secret",
-                                          "PATH=/usr/bin:/bin"};
-
 // Runs a shell command; its stdout, or nullopt when it failed.
 std::optional<std::string> shell(const std::string& command) {
   std::FILE* p = ::popen(command.c_str(), "r");

@@ -24,8 +24,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::vector<std::string> kSimEnv = {"GENESYS_CLIENT_ID=sim-client", "GENESYS_CLIENT_SECRET=sim-secret",
-                                          "PATH=/usr/bin:/bin"};
 constexpr uid_t kNobody = 65534;
 
 // Runs the binary as the unprivileged user `nobody`: the tests run as root,
