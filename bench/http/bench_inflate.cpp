@@ -19,6 +19,7 @@
 
 #include "http/detail/gzip_inflater.hpp"
 #include "simulator/data.hpp"
+#include "testing/gzip.hpp"
 
 namespace {
 
@@ -53,20 +54,6 @@ std::string render(gb::simulator::JobKind kind, const std::string& bulk_type, st
   }
   body += ']';
   return body;
-}
-
-std::string gzip(const std::string& in, int level) {
-  z_stream zs{};
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("zlib");
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("zlib deflate");
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 // Decoded bytes; `check` touches the output so none of the work is optimised away.
@@ -123,7 +110,7 @@ double measure(const std::string& packed, std::size_t expect, int runs, F inflat
 }
 
 void report(const char* name, const std::string& body, int runs) {
-  const std::string packed = gzip(body, 6);
+  const std::string packed = gb::gzip(body, 6);
   const double zlib = measure(packed, body.size(), runs, zlib_inflate);
   const double isal = measure(packed, body.size(), runs, isal_inflate);
   fmt::print("  {:<34} {:>6.1f} MB -> {:>5.1f} MB gzip  zlib {:>7.0f} MB/s  ISA-L {:>7.0f} MB/s  ({:.2f}x)\n", name,

@@ -10,23 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "testing/gzip.hpp"
+
 namespace gb::http::detail {
 namespace {
-
-// zlib, as a server would encode; windowBits 15 + 16 writes a gzip wrapper.
-std::string gzip(std::string_view in, int level = 6) {
-  z_stream zs{};
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("zlib");
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("zlib deflate");
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 // JSON-ish text with some variety, so the encoding has literals and matches.
 std::string sample(std::size_t n) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <thread>
 
+#include "testing/gzip.hpp"
+
 namespace gb::http::testing {
 namespace {
 
@@ -35,21 +37,6 @@ struct RequestState {
 std::size_t query_number(MHD_Connection* c, const char* name, std::size_t fallback) {
   const char* v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
   return v != nullptr ? static_cast<std::size_t>(std::stoull(v)) : fallback;
-}
-
-std::string gzip(std::string_view in) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("zlib");
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("zlib deflate");
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 // Serves payload up to cut_at, then ends the connection badly.
@@ -114,7 +101,7 @@ MHD_Result handle(void* cls, MHD_Connection* c, const char* url, const char* met
   }
   if (path == "/bytes") return queue(c, 200, pattern_bytes(query_number(c, "n", 0)));
   if (path == "/gzip") {
-    const std::string member = gzip(pattern_bytes(query_number(c, "n", 0)));
+    const std::string member = gzip(pattern_bytes(query_number(c, "n", 0)), Z_BEST_SPEED);
     std::string encoded;
     for (std::size_t m = query_number(c, "members", 1); m > 0; --m) encoded += member;
     encoded.resize(std::min(encoded.size(), query_number(c, "cut", encoded.size())));
