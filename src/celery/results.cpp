@@ -219,11 +219,12 @@ Result<TaskException> decode_exception(std::string_view result_json) {
   e.module = root["exc_module"].get_string().get(module) ? std::string() : std::string(module);
   simdjson::dom::element message;
   if (!root["exc_message"].get(message)) {
+    // Python's exc.args: one string (ours, and most exceptions), a bare
+    // string (older workers), or anything else, shown as JSON.
     std::string_view text;
     simdjson::dom::array args;
-    if (!message.get_string().get(text)) {
-      e.message = std::string(text);
-    } else if (!message.get_array().get(args) && args.size() == 1 && !args.at(0).get_string().get(text)) {
+    const bool one_string = !message.get_array().get(args) && args.size() == 1 && !args.at(0).get_string().get(text);
+    if (one_string || !message.get_string().get(text)) {
       e.message = std::string(text);
     } else {
       e.message = simdjson::minify(message);

@@ -5,8 +5,8 @@ namespace gb::celery::detail {
 std::string quote_for_error(std::string_view text, std::size_t max) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "'";
-  const std::size_t n = text.size() < max ? text.size() : max;
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t i = 0;
+  for (; i < text.size() && out.size() <= max; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c < 0x7f && c != '\\') {
       out += static_cast<char>(c);
@@ -16,7 +16,7 @@ std::string quote_for_error(std::string_view text, std::size_t max) {
       out += kHex[c & 0xf];
     }
   }
-  if (n < text.size()) out += "...";
+  if (i < text.size()) out += "...";
   out += '\'';
   return out;
 }

@@ -6,8 +6,9 @@
 
 namespace gb::celery::detail {
 
-// 'text' in single quotes, bytes outside printable ASCII as \xNN, cut to
-// `max` input bytes with "..." so that an error stays one short line.
+// 'text' in single quotes, bytes outside printable ASCII (and backslashes)
+// as \xNN, cut after about `max` characters with "..." so that an error
+// stays one short line.
 std::string quote_for_error(std::string_view text, std::size_t max = 64);
 
 // True when every byte is visible ASCII (0x21-0x7e): what task names and
