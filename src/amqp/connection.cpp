@@ -28,8 +28,8 @@ bool Connection::is_open() const {
 }
 
 const std::string& Connection::describe() const {
-  static const std::string kMoved = "(moved-from amqp connection)";
-  return session_ ? session_->url() : kMoved;
+  static const std::string moved_from = "(moved-from amqp connection)";
+  return session_ ? session_->url() : moved_from;
 }
 
 namespace {

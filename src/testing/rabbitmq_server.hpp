@@ -64,6 +64,11 @@ class RabbitMqServer {
     conf << "loopback_users = none\n";
     if (options_.consumer_timeout) conf << "consumer_timeout = " << options_.consumer_timeout->count() << "\n";
     conf.close();
+    if (options_.consumer_timeout) {
+      // Channels check the timeout on their tick (60 s by default): tick every
+      // second so that a timeout of seconds is seen in seconds.
+      std::ofstream(base / "advanced.config") << "[{rabbit, [{channel_tick_interval, 1000}]}].\n";
+    }
     env_ = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin",
             "LC_ALL=C.UTF-8",
             "LANG=C.UTF-8",

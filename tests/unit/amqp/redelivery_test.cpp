@@ -87,6 +87,24 @@ TEST_F(BrokerTest, IdleConsumerStaysConnectedThroughHeartbeats) {
   EXPECT_TRUE(c.ack((*d)->tag).ok());
 }
 
+// The other side of the rule: a consumer that does not call in for several
+// heartbeat intervals is dropped by the broker, and says so.
+TEST_F(BrokerTest, SilentConsumerIsDroppedByTheBroker) {
+  ConnectionOptions options;
+  options.heartbeat = 1s;
+  Consumer c = consumer(options);
+  std::this_thread::sleep_for(4s);
+  std::optional<Error> lost;
+  for (int i = 0; i < 20 && !lost; ++i) {
+    auto d = c.next_delivery(500ms);
+    if (!d.ok()) lost = d.error();
+  }
+  ASSERT_TRUE(lost.has_value());
+  EXPECT_EQ(lost->kind, ErrorKind::kTransient);
+  EXPECT_NE(lost->message.find("[connection lost]"), std::string::npos) << lost->message;
+  EXPECT_FALSE(c.is_open());
+}
+
 // pump() keeps the connection alive while "busy", and keeps what arrives.
 TEST_F(BrokerTest, PumpWhileBusyKeepsDeliveriesForLater) {
   ConnectionOptions options;
