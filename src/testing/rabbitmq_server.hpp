@@ -175,7 +175,10 @@ class RabbitMqServer {
   }
 
   // Runs rabbitmqctl against this node (as rabbitmq, same environment).
+  // Only while it runs: the CLI starts an epmd daemon of its own when it
+  // finds none on ERL_EPMD_PORT, outside our process group.
   Finished ctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+    if (epmd_pid_ <= 0) throw std::runtime_error("RabbitMqServer: rabbitmqctl while the node is stopped");
     SpawnOptions o;
     o.argv = {kCtl};
     o.argv.insert(o.argv.end(), args.begin(), args.end());
