@@ -49,9 +49,6 @@ class RabbitMqServer {
     if (!user_) throw std::runtime_error("RabbitMqServer: no rabbitmq user (apt-get install rabbitmq-server)");
     static std::atomic<int> counter{0};
     node_ = "gbtest-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "@localhost";
-    amqp_port_ = free_port();
-    dist_port_ = free_port();
-    epmd_port_ = free_port();
     const auto& base = dir_.path();
     chown_to(base, user_);
     for (const char* sub : {"mnesia", "log", "home"}) {
@@ -69,25 +66,17 @@ class RabbitMqServer {
       // second so that a timeout of seconds is seen in seconds.
       std::ofstream(base / "advanced.config") << "[{rabbit, [{channel_tick_interval, 1000}]}].\n";
     }
-    env_ = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin",
-            "LC_ALL=C.UTF-8",
-            "LANG=C.UTF-8",
-            "HOME=" + (base / "home").string(),
-            "RABBITMQ_NODENAME=" + node_,
-            "RABBITMQ_NODE_IP_ADDRESS=127.0.0.1",
-            "RABBITMQ_NODE_PORT=" + std::to_string(amqp_port_),
-            "RABBITMQ_DIST_PORT=" + std::to_string(dist_port_),
-            "ERL_EPMD_PORT=" + std::to_string(epmd_port_),
-            "ERL_EPMD_ADDRESS=127.0.0.1",
-            "RABBITMQ_MNESIA_BASE=" + (base / "mnesia").string(),
-            "RABBITMQ_LOG_BASE=" + (base / "log").string(),
-            "RABBITMQ_PID_FILE=" + (base / "rabbitmq.pid").string(),
-            "RABBITMQ_CONFIG_FILE=" + (base / "rabbitmq.conf").string(),
-            "RABBITMQ_ADVANCED_CONFIG_FILE=" + (base / "advanced.config").string(),
-            "RABBITMQ_ENABLED_PLUGINS_FILE=" + (base / "enabled_plugins").string(),
-            "RABBITMQ_CONF_ENV_FILE=" + (base / "rabbitmq-env.conf").string(),
-            "ERL_CRASH_DUMP=" + (base / "log" / "erl_crash.dump").string()};
-    start();
+    // A port picked free may be taken before the node binds it: one more
+    // try on fresh ports before giving up.
+    for (int attempt = 1;; ++attempt) {
+      pick_ports();
+      try {
+        start();
+        break;
+      } catch (const std::runtime_error&) {
+        if (attempt == 2) throw;
+      }
+    }
   }
 
   ~RabbitMqServer() { kill_all(); }
@@ -191,6 +180,32 @@ class RabbitMqServer {
   std::filesystem::path log_dir() const { return dir_.path() / "log"; }
 
  private:
+  // Free ports, and the environment every process of the node gets.
+  void pick_ports() {
+    amqp_port_ = free_port();
+    dist_port_ = free_port();
+    epmd_port_ = free_port();
+    const auto& base = dir_.path();
+    env_ = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin",
+            "LC_ALL=C.UTF-8",
+            "LANG=C.UTF-8",
+            "HOME=" + (base / "home").string(),
+            "RABBITMQ_NODENAME=" + node_,
+            "RABBITMQ_NODE_IP_ADDRESS=127.0.0.1",
+            "RABBITMQ_NODE_PORT=" + std::to_string(amqp_port_),
+            "RABBITMQ_DIST_PORT=" + std::to_string(dist_port_),
+            "ERL_EPMD_PORT=" + std::to_string(epmd_port_),
+            "ERL_EPMD_ADDRESS=127.0.0.1",
+            "RABBITMQ_MNESIA_BASE=" + (base / "mnesia").string(),
+            "RABBITMQ_LOG_BASE=" + (base / "log").string(),
+            "RABBITMQ_PID_FILE=" + (base / "rabbitmq.pid").string(),
+            "RABBITMQ_CONFIG_FILE=" + (base / "rabbitmq.conf").string(),
+            "RABBITMQ_ADVANCED_CONFIG_FILE=" + (base / "advanced.config").string(),
+            "RABBITMQ_ENABLED_PLUGINS_FILE=" + (base / "enabled_plugins").string(),
+            "RABBITMQ_CONF_ENV_FILE=" + (base / "rabbitmq-env.conf").string(),
+            "ERL_CRASH_DUMP=" + (base / "log" / "erl_crash.dump").string()};
+  }
+
   template <class Ready>
   void wait_until(Ready ready, std::chrono::milliseconds timeout, const std::string& what) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
