@@ -45,12 +45,25 @@ enum class SliceKind {
 };
 const char* to_string(SliceKind kind);
 
+// What the ledger holds for a whole job, over every run and slice.
+struct JobTotals {
+  std::uint64_t chunks = 0;  // landed chunks (pages)
+  std::uint64_t records = 0;
+  std::uint64_t quarantined = 0;
+  std::uint64_t bytes = 0;
+};
+
 struct SliceOutcome {
   SliceKind kind = SliceKind::kFinished;
   ExportOutcome outcome;                   // this slice's counts (chunks_skipped: landed before it)
   std::string job_state;                   // the API's state at this slice's poll ("landed" when none was needed)
   std::chrono::milliseconds next_poll{0};  // kJobRunning: the wait before the next poll (next_poll_delay)
+  std::string first_seen_at;               // when the store first recorded the job (ISO 8601 UTC)
+  JobTotals totals;                        // kFinished: the whole job's, from the ledger (a task's result)
 };
+
+// Sums the job's landed ledger rows (Sink::status).
+Result<JobTotals> job_totals(sinks::Sink& sink, const std::string& job_id);
 
 // The wait before the next poll of a job that has been running for
 // `running_for` (from its first-seen time in the store): `first`, then

@@ -41,6 +41,22 @@ std::optional<std::chrono::system_clock::time_point> parse_utc(const std::string
 
 }  // namespace
 
+Result<JobTotals> job_totals(sinks::Sink& sink, const std::string& job_id) {
+  auto status = sink.status(job_id);
+  if (!status.ok()) return std::move(status).error();
+  JobTotals totals;
+  for (const auto& job : *status) {
+    for (const auto& chunk : job.chunks) {
+      if (chunk.state != "landed") continue;
+      ++totals.chunks;
+      totals.records += chunk.records;
+      totals.quarantined += chunk.quarantined;
+      totals.bytes += chunk.bytes;
+    }
+  }
+  return totals;
+}
+
 const char* to_string(SliceKind kind) {
   switch (kind) {
     case SliceKind::kFinished: return "finished";
@@ -78,16 +94,18 @@ Result<SliceOutcome> ExportPipeline::run_slice(const ExportRequest& request, con
   ExportOutcome& outcome = slice.outcome;
   outcome.job_id = resolved->job_id;
   outcome.created = resolved->created;
+  slice.first_seen_at = resolved->first_seen_at;
 
   // Landed by an earlier slice (a redelivered or repeated task): the ledger
   // says so, the API need not be asked (the job may have expired there).
   if (resolved->stored.state == "landed") {
-    auto rows = sink_.landed_chunks(outcome.job_id);
-    if (!rows.ok()) return std::move(rows).error();
+    auto totals = job_totals(sink_, outcome.job_id);
+    if (!totals.ok()) return std::move(totals).error();
+    slice.totals = *totals;
     outcome.final_state = "landed";
-    outcome.chunks_skipped = rows->size();
+    outcome.chunks_skipped = totals->chunks;
     const std::int64_t expected = std::max<std::int64_t>(0, resolved->stored.expected_chunks);
-    outcome.chunks_total = std::max<std::uint64_t>(rows->size(), static_cast<std::uint64_t>(expected));
+    outcome.chunks_total = std::max<std::uint64_t>(totals->chunks, static_cast<std::uint64_t>(expected));
     slice.kind = SliceKind::kFinished;
     slice.job_state = "landed";
     return slice;
@@ -186,6 +204,9 @@ Result<SliceOutcome> ExportPipeline::run_slice(const ExportRequest& request, con
   }
   sinks::JobInfo done{outcome.job_id, type, "landed", "", static_cast<std::int64_t>(outcome.chunks_total), ""};
   if (auto s = sink_.upsert_job(done); !s.ok()) return std::move(s).error();
+  auto totals = job_totals(sink_, outcome.job_id);
+  if (!totals.ok()) return std::move(totals).error();
+  slice.totals = *totals;
   slice.kind = SliceKind::kFinished;
   return slice;
 }

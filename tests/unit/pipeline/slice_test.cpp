@@ -212,6 +212,7 @@ TEST_F(SliceTest, ASubmitWithAKeyCreatesOneJobHoweverOftenItIsDelivered) {
   EXPECT_EQ(after->outcome.job_id, first->outcome.job_id);
   EXPECT_EQ(after->outcome.chunks_skipped, 3u);
   EXPECT_EQ(after->outcome.chunks_landed, 0u);
+  EXPECT_EQ(after->totals.records, 6u);
   EXPECT_EQ(api_.get_calls, polls);
   EXPECT_EQ(api_.create_calls, 1);
 
@@ -238,6 +239,10 @@ TEST_F(SliceTest, TheDeadlineEndsLandingWithMoreToLandAndTheNextSliceResumes) {
   EXPECT_EQ(second->outcome.chunks_skipped, 2u);
   EXPECT_EQ(second->outcome.chunks_landed, 1u);
   EXPECT_EQ(landed(first->outcome.job_id).size(), 3u);
+  // The result of the task: the whole job's, over both slices.
+  EXPECT_EQ(second->totals.chunks, 3u);
+  EXPECT_EQ(second->totals.records, 6u);
+  EXPECT_FALSE(second->first_seen_at.empty());
 }
 
 TEST_F(SliceTest, ACancelMidChunkLandsNothingOfThatChunkAndIsInterrupted) {
