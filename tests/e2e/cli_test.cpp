@@ -147,14 +147,15 @@ TEST_F(CliTest, KillNineInTheMiddleThenASecondRunLandsTheExactSetWithNoDuplicate
   EXPECT_EQ(landed_chunks(db_path()), 30);
 }
 
-// Whether process `pid` has a spill file open (unlinked, so only its open
-// descriptor shows it).
-bool has_open_spill_file(pid_t pid) {
+// Whether process `pid` has a spill file open in `dir`: a file without a
+// name there (O_TMPFILE, or unlinked), which only its descriptor shows.
+bool has_open_spill_file(pid_t pid, const std::filesystem::path& dir) {
   std::error_code ec;
+  const std::string prefix = std::filesystem::weakly_canonical(dir).string() + "/";
   for (const auto& fd : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
     std::error_code link_ec;
-    const auto target = std::filesystem::read_symlink(fd.path(), link_ec);
-    if (!link_ec && target.string().find("genesys-bulk-spill") != std::string::npos) return true;
+    const std::string target = std::filesystem::read_symlink(fd.path(), link_ec).string();
+    if (!link_ec && target.rfind(prefix, 0) == 0 && target.ends_with(" (deleted)")) return true;
   }
   return false;
 }
@@ -172,7 +173,7 @@ TEST_F(CliTest, KillNineDuringASpillLeavesNoFileBehindAndASecondRunLandsTheExact
     // Wait (by state, not by time) until a spill file is open, then kill it without warning.
     bool spilling = false;
     for (int i = 0; i < 20000 && !spilling; ++i) {
-      spilling = has_open_spill_file(child.pid());
+      spilling = has_open_spill_file(child.pid(), dir_.path());
       if (!spilling) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     ASSERT_TRUE(spilling);

@@ -1,5 +1,6 @@
 #include "pipeline/detail/spill_file.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -62,10 +63,16 @@ class FileRange final : public records::LargeBytes {
 }  // namespace
 
 Result<std::unique_ptr<SpillFile>> SpillFile::create(const std::filesystem::path& dir) {
-  std::string pattern = (dir / "genesys-bulk-spill-XXXXXX").string();
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return io_error("cannot create a temporary file");
-  ::unlink(pattern.c_str());  // the open descriptor keeps it alive; nothing is left behind
+  // A file without a name from the start, so that not even a kill -9 can
+  // leave one behind; filesystems without O_TMPFILE get a named file
+  // unlinked at once (a window of two system calls).
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::string pattern = (dir / "genesys-bulk-spill-XXXXXX").string();
+    fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd < 0) return io_error("cannot create a temporary file");
+    ::unlink(pattern.c_str());  // the open descriptor keeps it alive
+  }
   std::FILE* file = ::fdopen(fd, "w+b");
   if (file == nullptr) {
     ::close(fd);
