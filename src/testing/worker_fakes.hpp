@@ -14,9 +14,10 @@
 
 namespace gb {
 
-// A codec over headers only, so tests build tasks without JSON: "id",
-// "task", "retries", "eta_ms"/"expires_ms" (ms since the epoch), "args",
-// "kwargs", "ignore_result", "timelimit" [hard, soft]; "poison" makes decode fail.
+// A codec over headers only, so tests build tasks without celery/: "id",
+// "task", "retries", "eta_ms"/"expires_ms" (ms since the epoch), "args" and
+// "kwargs" (JSON text), "ignore_result", "timelimit" [hard, soft]; "poison"
+// makes decode fail.
 class FakeTaskCodec final : public worker::TaskCodec {
  public:
   Result<worker::Task> decode(const Message& m) const override {
@@ -32,8 +33,10 @@ class FakeTaskCodec final : public worker::TaskCodec {
     if (const auto* v = find_field(m.headers, "retries"); v != nullptr && v->as_int()) t.retries = int(*v->as_int());
     if (const auto* v = find_field(m.headers, "eta_ms"); v != nullptr && v->as_int()) t.eta = at(*v->as_int());
     if (const auto* v = find_field(m.headers, "expires_ms"); v != nullptr && v->as_int()) t.expires = at(*v->as_int());
-    if (const auto* v = find_field(m.headers, "args"); v != nullptr && v->as_array()) t.args = *v->as_array();
-    if (const auto* v = find_field(m.headers, "kwargs"); v != nullptr && v->as_table()) t.kwargs = *v->as_table();
+    if (const auto* v = find_field(m.headers, "args"); v != nullptr && v->as_string()) t.args_json = *v->as_string();
+    if (const auto* v = find_field(m.headers, "kwargs"); v != nullptr && v->as_string()) {
+      t.kwargs_json = *v->as_string();
+    }
     if (const auto* v = find_field(m.headers, "ignore_result"); v != nullptr && v->as_bool())
       t.ignore_result = *v->as_bool();
     if (const auto* v = find_field(m.headers, "timelimit");
@@ -113,12 +116,8 @@ class FakeSliceRunner final : public worker::SliceRunner {
     outcomes.pop_front();
     return next;
   }
-  worker::JobRef job_ref(const worker::Task& task) override {
-    const FieldValue* id = worker::argument(task, 0, "job_id");
-    const FieldValue* type = worker::argument(task, 1, "job_type");
-    return {id != nullptr && id->as_string() ? *id->as_string() : "",
-            type != nullptr && type->as_string() ? *type->as_string() : ""};
-  }
+  worker::JobRef job_ref(const worker::Task& /*task*/) override { return job; }
+  worker::JobRef job{"job-1", "users"};
   std::set<std::string> names{"bulk_processor.process_bulk_job_task"};
   std::deque<Result<worker::SliceResult>> outcomes;
   std::vector<worker::Task> seen;

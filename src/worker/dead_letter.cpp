@@ -29,6 +29,22 @@ void put(std::string& out, std::string_view name, std::int64_t value) {
   out += std::to_string(value);
 }
 
+// Raw JSON from a decoded task goes in as it is, if it is JSON.
+void put_raw(std::string& out, std::string_view name, const std::optional<std::string>& json) {
+  key(out, name);
+  if (!json) {
+    out += "null";
+    return;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element parsed;
+  if (detail::is_utf8(*json) && parser.parse(simdjson::padded_string(*json)).get(parsed) == simdjson::SUCCESS) {
+    out += *json;
+  } else {
+    append_json_string(out, detail::is_utf8(*json) ? std::string_view(*json) : std::string_view("(not UTF-8)"));
+  }
+}
+
 void put_message(std::string& out, const Message& m) {
   key(out, "message");
   out.push_back('{');
@@ -119,18 +135,8 @@ std::string to_json(const DeadLetter& letter) {
   put(out, "version", 1);
   put(out, "task_id", letter.task_id);
   put(out, "task_name", letter.task_name);
-  key(out, "args");
-  if (letter.args) {
-    detail::append_field_value(out, FieldValue(*letter.args));
-  } else {
-    out += "null";
-  }
-  key(out, "kwargs");
-  if (letter.kwargs) {
-    detail::append_field_table(out, *letter.kwargs);
-  } else {
-    out += "null";
-  }
+  put_raw(out, "args", letter.args_json);
+  put_raw(out, "kwargs", letter.kwargs_json);
   put(out, "job_id", letter.job_id);
   put(out, "job_type", letter.job_type);
   put(out, "reason", letter.reason);
@@ -168,16 +174,10 @@ Result<DeadLetter> parse_dead_letter(std::string_view json) {
   }
   get(doc, "task_name", letter.task_name);
   element args;
-  if (doc["args"].get(args) == simdjson::SUCCESS && !args.is_null()) {
-    auto value = detail::field_value_from_json(args);
-    if (!value || value->as_array() == nullptr) return invalid_input("dead letter: args is not an array");
-    letter.args = *value->as_array();
-  }
+  if (doc["args"].get(args) == simdjson::SUCCESS && !args.is_null()) letter.args_json = simdjson::minify(args);
   element kwargs;
   if (doc["kwargs"].get(kwargs) == simdjson::SUCCESS && !kwargs.is_null()) {
-    auto table = detail::field_table_from_json(kwargs);
-    if (!table) return invalid_input("dead letter: kwargs is not an object");
-    letter.kwargs = std::move(*table);
+    letter.kwargs_json = simdjson::minify(kwargs);
   }
   get(doc, "job_id", letter.job_id);
   get(doc, "job_type", letter.job_type);

@@ -12,8 +12,9 @@
 //    "priority", "persistent", "headers"}}
 // "correlation_id" at the top is the API's (ININ-Correlation-Id, for a
 // support ticket); the task's own is the message's. Times are UTC
-// "YYYY-MM-DDTHH:MM:SS.mmmZ". args/kwargs are null when the message could not
-// be decoded. Headers use detail/field_json.hpp's typed mapping.
+// "YYYY-MM-DDTHH:MM:SS.mmmZ". args/kwargs are the task's JSON values (a
+// string holding the text if it is not valid JSON), null when the message
+// could not be decoded. Headers use detail/field_json.hpp's typed mapping.
 //
 // Pure; thread-safe.
 #include <chrono>
@@ -40,8 +41,8 @@ inline constexpr std::size_t kMaxStoredBody = std::size_t{1} << 20;
 struct DeadLetter {
   std::string task_id;  // "" when the message had none readable
   std::string task_name;
-  std::optional<FieldArray> args;  // nullopt: undecodable message
-  std::optional<FieldTable> kwargs;
+  std::optional<std::string> args_json;  // raw JSON; nullopt: undecodable message
+  std::optional<std::string> kwargs_json;
   std::string job_id;
   std::string job_type;
   std::string reason;      // one line: "permanent: HTTP 404: job not found"

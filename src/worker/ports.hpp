@@ -96,7 +96,9 @@ struct JobRef {
 // landed finishes; none is half-written). It is idempotent: run again with the
 // same task (a redelivery, a continuation) it resumes from the store's
 // ledger and never creates a second job for one task id. Bad or missing
-// arguments are a kInvalidInput Error. Errors keep the server's retry_after.
+// arguments are a kInvalidInput Error (Python's get() raises TypeError).
+// Errors keep the server's retry_after; kInterrupted only when it stopped
+// before doing anything worth continuing.
 // Not thread-safe (one per worker process).
 class SliceRunner {
  public:
@@ -104,7 +106,7 @@ class SliceRunner {
   virtual bool handles(std::string_view task_name) const = 0;
   virtual Result<SliceResult> run_slice(const Task& task, const SliceLimits& limits) = 0;
   // The job a task is about, as far as its arguments (or the store) tell,
-  // for dead letters. Never fails.
+  // for dead letters. Never fails ("" when unknown).
   virtual JobRef job_ref(const Task& task) = 0;
 };
 

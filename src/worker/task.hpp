@@ -1,13 +1,12 @@
 #pragma once
 // A task as the worker's state machine needs it, and the codec that turns
 // broker messages into tasks and back. celery/ owns the wire format (v1 and
-// v2); app/ adapts its TaskRequest to this interface, so the worker's logic
-// is tested without it and keeps working whatever celery/ adds.
+// v2); app/ adapts its TaskRequest to this interface (the fields below are a
+// subset of celery::TaskRequest's, with eta/expires as instants), so the
+// worker's logic is tested without it.
 #include <chrono>
-#include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "base/message.hpp"
 #include "base/result.hpp"
@@ -26,18 +25,13 @@ struct Task {
   std::string reply_to;        // rpc:// results go there ("" = none)
   std::string correlation_id;  // rpc:// results carry it (Celery: the task id)
   bool ignore_result = false;
-  FieldArray args;    // positional arguments, JSON mapped onto FieldValue
-  FieldTable kwargs;  // keyword arguments
+  std::string args_json = "[]";    // raw JSON as the producer wrote it (the codec checked: an array)
+  std::string kwargs_json = "{}";  // likewise, an object
 };
 
-// Argument `position`, else keyword `name`, else nullptr (Python's binding
-// rule for a parameter that may be passed either way).
-const FieldValue* argument(const Task& task, std::size_t position, std::string_view name);
-
 // Contract: decode never throws and never trusts the message (bounded sizes,
-// validated ids); its Error is kInvalidInput for a message that can never be
-// a task (not JSON, unknown shape): such a message goes to the dead letters.
-// Thread-safe.
+// validated ids); an Error means the message can never be a task (not JSON,
+// unknown shape, bad id): it goes to the dead letters. Thread-safe.
 class TaskCodec {
  public:
   virtual ~TaskCodec() = default;

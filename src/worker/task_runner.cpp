@@ -44,11 +44,12 @@ struct PythonException {
   const char* module;
 };
 
+// builtins and celery.exceptions are loaded in every producer: Python raises
+// the real class, which callers can catch.
 PythonException exception_for(const Error& error, bool retries_exhausted) {
   if (retries_exhausted) return {"MaxRetriesExceededError", "celery.exceptions"};
   if (error.kind == ErrorKind::kInvalidInput) return {"TypeError", "builtins"};  // bad arguments, as Python says
-  // Not importable in the producer: Celery makes up celery.exceptions.PermanentError.
-  return {"PermanentError", "genesys_bulk"};
+  return {"RuntimeError", "builtins"};
 }
 
 }  // namespace
@@ -121,7 +122,8 @@ Handled TaskRunner::handle(const Message& message) {
 Handled TaskRunner::run(const Task& task, const Message& message, WallTime first_seen) {
   if (settings_.track_started && !first_seen_of(message)) {
     // Informational: a failure to store it does not stop the work.
-    [[maybe_unused]] const Status started = store(task, TaskState::kStarted, "{}");
+    [[maybe_unused]] const Status started =
+        store(task, TaskState::kStarted, detail::started_json(settings_.worker_pid, settings_.worker_host));
   }
   const SliceTimes times = slice_times(task, settings_.limits);
   const SliceLimits limits{clock_.now() + times.budget, stop_};
@@ -170,7 +172,8 @@ Handled TaskRunner::after_failure(const Task& task, const Message& message, cons
                         fmt::format("retry {} in {} ms: {}", task.retries + 1, decision.delay.count(), decision.reason),
                         first_seen);
       if (h.disposition == Disposition::kAck &&
-          !store(task, TaskState::kRetry, detail::exception_json("Retry", "celery.exceptions", decision.reason))) {
+          // Celery stores the cause of a retry as its result (handle_retry: reason.exc).
+          !store(task, TaskState::kRetry, detail::exception_json("RuntimeError", "builtins", decision.reason))) {
         h.detail += " (storing RETRY failed)";  // informational state: the retry stands
       }
       return h;
@@ -198,8 +201,8 @@ Handled TaskRunner::dead_letter(const Task* task, const Message& message, const 
   if (task != nullptr) {
     letter.task_id = task->id;
     letter.task_name = task->name;
-    letter.args = task->args;
-    letter.kwargs = task->kwargs;
+    letter.args_json = task->args_json;
+    letter.kwargs_json = task->kwargs_json;
     letter.retries = task->retries;
     JobRef job = slices_.job_ref(*task);
     letter.job_id = std::move(job.job_id);

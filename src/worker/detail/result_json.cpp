@@ -34,4 +34,11 @@ std::string exception_json(std::string_view exc_type, std::string_view exc_modul
   return out;
 }
 
+std::string started_json(std::int64_t pid, std::string_view hostname) {
+  std::string out = fmt::format("{{\"pid\":{},\"hostname\":", pid);
+  append_json_string(out, is_utf8(hostname) ? hostname : std::string_view("?"));
+  out.push_back('}');
+  return out;
+}
+
 }  // namespace gb::worker::detail

@@ -4,6 +4,7 @@
 // {"exc_type", "exc_message", "exc_module"} shape. Python rebuilds the
 // exception from exc_module when that module is loaded in the producer
 // (builtins, celery.exceptions), else under celery.exceptions by name.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,7 @@ namespace gb::worker::detail {
 
 std::string summary_json(const SliceResult& result);
 std::string exception_json(std::string_view exc_type, std::string_view exc_module, std::string_view message);
+// STARTED's result, as Celery's worker sends it: {"pid": N, "hostname": "..."}.
+std::string started_json(std::int64_t pid, std::string_view hostname);
 
 }  // namespace gb::worker::detail

@@ -39,8 +39,8 @@ DeadLetter letter() {
   DeadLetter d;
   d.task_id = "task-1";
   d.task_name = "bulk_processor.process_bulk_job_task";
-  d.args = FieldArray{"job-1", "users"};
-  d.kwargs = FieldTable{{"priority", 2}};
+  d.args_json = R"(["job-1", "users"])";
+  d.kwargs_json = R"({"priority": 2})";
   d.job_id = "job-1";
   d.job_type = "users";
   d.reason = "permanent: HTTP 404: job \"job-1\" not found";
@@ -93,7 +93,8 @@ TEST(DeadLetter, IsValidJsonWithTheDiagnostics) {
   EXPECT_EQ(std::string_view(doc["first_seen"]), "2025-12-01T10:00:00.123Z");
   EXPECT_EQ(std::string_view(doc["worker"]["host"]), "host-a");
   EXPECT_EQ(std::string_view(doc["args"].at(1)), "users");
-  EXPECT_EQ(std::string_view(doc["message"]["headers"]["binary"]["$bytes"]), detail::base64_encode(std::string_view("\xff\xfe\x00z", 4)));
+  EXPECT_EQ(std::string_view(doc["message"]["headers"]["binary"]["$bytes"]),
+            detail::base64_encode(std::string_view("\xff\xfe\x00z", 4)));
   EXPECT_DOUBLE_EQ(double(doc["message"]["headers"]["timelimit"].at(1)), 30.0);
 }
 
@@ -104,8 +105,8 @@ TEST(DeadLetter, ParsesBackWhatItWrote) {
   const DeadLetter& d = *parsed;
   EXPECT_EQ(d.task_id, original.task_id);
   EXPECT_EQ(d.task_name, original.task_name);
-  EXPECT_EQ(d.args, original.args);
-  EXPECT_EQ(d.kwargs, original.kwargs);
+  EXPECT_EQ(d.args_json, R"(["job-1","users"])");
+  EXPECT_EQ(d.kwargs_json, R"({"priority":2})");
   EXPECT_EQ(d.job_id, "job-1");
   EXPECT_EQ(d.job_type, "users");
   EXPECT_EQ(d.reason, original.reason);
@@ -140,8 +141,8 @@ TEST(DeadLetter, KeepsAnUndecodableMessage) {
   const std::string json = to_json(d);
   auto parsed = parse_dead_letter(json);
   ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
-  EXPECT_FALSE(parsed->args.has_value());
-  EXPECT_FALSE(parsed->kwargs.has_value());
+  EXPECT_FALSE(parsed->args_json.has_value());
+  EXPECT_FALSE(parsed->kwargs_json.has_value());
   EXPECT_EQ(parsed->original.body, d.original.body);
 }
 
@@ -156,17 +157,24 @@ TEST(DeadLetter, CutsHugeBodiesAndRefusesToReplayThem) {
 }
 
 TEST(DeadLetter, RefusesGarbage) {
-  for (const char* bad :
-       {"", "[]", "{}", "not json", R"({"version":2,"task_id":"t","reason":"r","queue":"q"})",
-        R"({"version":1,"task_id":"t","reason":"r","queue":"q"})",
-        R"({"version":1,"task_id":"t","reason":"r","queue":"q","message":{"body_base64":"!"}})",
-        R"({"version":1,"task_id":"t","reason":"r","queue":"q","args":{},"message":{"body_base64":""}})"}) {
+  for (const char* bad : {"", "[]", "{}", "not json", R"({"version":2,"task_id":"t","reason":"r","queue":"q"})",
+                          R"({"version":1,"task_id":"t","reason":"r","queue":"q"})",
+                          R"({"version":1,"task_id":"t","reason":"r","queue":"q","message":{"body_base64":"!"}})",
+                          R"({"version":1,"task_id":"t","reason":"r","queue":"q","message":[]})"}) {
     EXPECT_FALSE(parse_dead_letter(bad).ok()) << bad;
   }
   const std::string deep =
       R"({"version":1,"task_id":"t","reason":"r","queue":"q","message":{"body_base64":"","headers":{"a":)" +
       std::string(100, '[') + std::string(100, ']') + "}}}";
   EXPECT_FALSE(parse_dead_letter(deep).ok());
+}
+
+TEST(DeadLetter, KeepsArgumentsThatAreNotJsonAsText) {
+  DeadLetter d = letter();
+  d.args_json = "[1, 2";
+  auto parsed = parse_dead_letter(to_json(d));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->args_json, R"("[1, 2")");
 }
 
 TEST(DeadLetter, PublishesAsPersistentJson) {

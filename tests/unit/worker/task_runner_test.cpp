@@ -44,7 +44,7 @@ class TaskRunnerTest : public ::testing::Test {
     m.headers = {{"id", "task-1"},
                  {"task", kTask},
                  {"retries", retries},
-                 {"args", FieldArray{"job-1", "users"}},
+                 {"args", R"(["job-1", "users"])"},
                  {"x-death", FieldArray{}}};
     return m;
   }
@@ -119,7 +119,7 @@ TEST_F(TaskRunnerTest, FinishedSliceStoresTheSummaryThenAcks) {
   EXPECT_EQ(r.result_json, R"({"job_id":"job-1","job_type":"users","state":"landed","chunks":3,"records":2500,)"
                            R"("quarantined":1,"duration_s":12.500})");
   ASSERT_EQ(slices_.seen.size(), 1U);
-  EXPECT_EQ(slices_.seen[0].args.size(), 2U);
+  EXPECT_EQ(slices_.seen[0].args_json, R"(["job-1", "users"])");
   EXPECT_EQ(slices_.seen_limits[0].deadline, clock_.now() + minutes(5));
   EXPECT_EQ(slices_.seen_limits[0].stop, &stop_);
 }
@@ -300,6 +300,8 @@ TEST_F(TaskRunnerTest, AfterMaxRetriesTheTaskIsDeadLettered) {
   EXPECT_EQ(find_field(d.original.headers, "x-death"), nullptr);
   ASSERT_EQ(results_.stored.size(), 1U);
   EXPECT_EQ(results_.stored[0].state, TaskState::kFailure);
+  EXPECT_EQ(d.args_json, R"(["job-1","users"])");  // minified on the way back
+  EXPECT_EQ(d.kwargs_json, "{}");
   EXPECT_NE(results_.stored[0].result_json.find(R"("exc_type":"MaxRetriesExceededError")"), std::string::npos);
   EXPECT_NE(results_.stored[0].result_json.find(R"("exc_module":"celery.exceptions")"), std::string::npos);
 }
@@ -319,7 +321,8 @@ TEST_F(TaskRunnerTest, PermanentFailureIsDeadLetteredAtOnce) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(simdjson::padded_string(results_.stored[0].result_json)).get(doc), simdjson::SUCCESS);
-  EXPECT_EQ(std::string_view(doc["exc_type"]), "PermanentError");
+  EXPECT_EQ(std::string_view(doc["exc_type"]), "RuntimeError");
+  EXPECT_EQ(std::string_view(doc["exc_module"]), "builtins");
   EXPECT_EQ(std::string_view(doc["exc_message"].at(0)), "permanent: HTTP 404: job not found");
 }
 
@@ -367,7 +370,7 @@ TEST_F(TaskRunnerTest, UndecodableMessageIsDeadLetteredWithItsBytes) {
   const DeadLetter d = only_dead_letter();
   EXPECT_EQ(d.error_kind, "undecodable");
   EXPECT_EQ(d.original.body, m.body);
-  EXPECT_FALSE(d.args.has_value());
+  EXPECT_FALSE(d.args_json.has_value());
   EXPECT_TRUE(results_.stored.empty());
 }
 
@@ -415,6 +418,7 @@ TEST_F(TaskRunnerTest, StartedIsStoredOnceWhenTracked) {
   runner().handle(task_message());
   ASSERT_EQ(results_.stored.size(), 1U);
   EXPECT_EQ(results_.stored[0].state, TaskState::kStarted);
+  EXPECT_EQ(results_.stored[0].result_json, R"({"pid":4242,"hostname":"host-a"})");
   // The continuation carries the first-seen header: no second STARTED.
   const Message continuation = publisher_.published.at(0).message;
   slices_.outcomes.emplace_back(finished());
