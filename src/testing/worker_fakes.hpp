@@ -110,7 +110,7 @@ class FakeSliceRunner final : public worker::SliceRunner {
   Result<worker::SliceResult> run_slice(const worker::Task& task, const worker::SliceLimits& limits) override {
     seen.push_back(task);
     seen_limits.push_back(limits);
-    if (on_run) on_run();
+    if (on_run) on_run(limits);
     if (outcomes.empty()) return internal_error("FakeSliceRunner: no outcome queued");
     auto next = std::move(outcomes.front());
     outcomes.pop_front();
@@ -122,7 +122,7 @@ class FakeSliceRunner final : public worker::SliceRunner {
   std::deque<Result<worker::SliceResult>> outcomes;
   std::vector<worker::Task> seen;
   std::vector<worker::SliceLimits> seen_limits;
-  std::function<void()> on_run;  // e.g. advance a clock: the slice took time
+  std::function<void(const worker::SliceLimits&)> on_run;  // e.g. the slice takes time, or waits for its cancel
 };
 
 }  // namespace gb

@@ -81,9 +81,10 @@ struct SliceResult {
   double duration_s = 0;
 };
 
+// What the pipeline's SliceLimits take, one to one.
 struct SliceLimits {
-  SteadyTime deadline;               // end the slice at the next safe point after this
-  const StopSignal* stop = nullptr;  // the process is stopping: end at the next safe point
+  SteadyTime deadline;                 // no new download or wait after it: kMoreToLand
+  const StopSignal* cancel = nullptr;  // this slice's soft time limit: end at the next safe point (kInterrupted)
 };
 
 struct JobRef {
@@ -97,8 +98,9 @@ struct JobRef {
 // same task (a redelivery, a continuation) it resumes from the store's
 // ledger and never creates a second job for one task id. Bad or missing
 // arguments are a kInvalidInput Error (Python's get() raises TypeError).
-// Errors keep the server's retry_after; kInterrupted only when it stopped
-// before doing anything worth continuing.
+// Errors keep the server's retry_after. kInterrupted when limits.cancel or
+// the process's stop (the pipeline's own) was requested: what landed is
+// committed, the rest resumes from the ledger.
 // Not thread-safe (one per worker process).
 class SliceRunner {
  public:

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "worker/detail/iso_time.hpp"
 #include "worker/detail/result_json.hpp"
+#include "worker/slice_watch.hpp"
 
 namespace gb::worker {
 namespace {
@@ -69,7 +71,7 @@ const char* to_string(Handled::Action action) {
 
 TaskRunner::TaskRunner(RunnerSettings settings, const TaskCodec& codec, SliceRunner& slices, Publisher& publisher,
                        ResultBackend& results, const RetryPolicy& retry, const DelayLadder& ladder, const Clock& clock,
-                       WallClock wall, const StopSignal* stop)
+                       WallClock wall)
     : settings_(std::move(settings)),
       codec_(codec),
       slices_(slices),
@@ -78,8 +80,12 @@ TaskRunner::TaskRunner(RunnerSettings settings, const TaskCodec& codec, SliceRun
       retry_(retry),
       ladder_(ladder),
       clock_(clock),
-      wall_(std::move(wall)),
-      stop_(stop) {}
+      wall_(std::move(wall)) {}
+
+void TaskRunner::set_connection_service(std::function<void()> service, milliseconds interval) {
+  service_ = std::move(service);
+  service_interval_ = interval;
+}
 
 std::optional<milliseconds> TaskRunner::hard_limit(const Message& message) const {
   auto task = codec_.decode(message);
@@ -126,9 +132,28 @@ Handled TaskRunner::run(const Task& task, const Message& message, WallTime first
         store(task, TaskState::kStarted, detail::started_json(settings_.worker_pid, settings_.worker_host));
   }
   const SliceTimes times = slice_times(task, settings_.limits);
-  const SliceLimits limits{clock_.now() + times.budget, stop_};
-  auto outcome = slices_.run_slice(task, limits);
-  if (!outcome) return after_failure(task, message, outcome.error(), first_seen);
+  std::optional<StopSignal> cancel;  // one per slice: a requested StopSignal stays requested
+  try {
+    cancel.emplace();
+  } catch (const std::exception& e) {  // out of file descriptors: try again later
+    return handed_back(task.id, e.what());
+  }
+  bool soft_limit_passed = false;
+  auto outcome = [&] {
+    SliceWatch watch(*cancel, times.soft, service_, service_interval_);
+    auto result = slices_.run_slice(task, SliceLimits{clock_.now() + times.budget, &*cancel});
+    soft_limit_passed = watch.fired();
+    return result;
+  }();
+  if (!outcome) {
+    if (soft_limit_passed && outcome.error().kind == ErrorKind::kInterrupted) {
+      // Celery's SoftTimeLimitExceeded: a failure worth a retry, not a stop.
+      return after_failure(task, message,
+                           transient_error(fmt::format("soft time limit of {} ms exceeded", times.soft->count())),
+                           first_seen);
+    }
+    return after_failure(task, message, outcome.error(), first_seen);
+  }
   switch (outcome->kind) {
     case SliceResult::Kind::kFinished: {
       if (!store(task, TaskState::kSuccess, detail::summary_json(*outcome))) {
@@ -144,12 +169,6 @@ Handled TaskRunner::run(const Task& task, const Message& message, WallTime first
                    fmt::format("job {} running, poll in {} ms", outcome->job_id, delay.count()), first_seen);
     }
     case SliceResult::Kind::kMoreToLand: {
-      const bool stopping = stop_ != nullptr && stop_->requested();
-      if (times.soft_binding && !stopping && clock_.now() >= limits.deadline) {
-        return after_failure(task, message,
-                             transient_error(fmt::format("soft time limit of {} ms exceeded", times.budget.count())),
-                             first_seen);
-      }
       return later(task, message, task.retries, std::nullopt, Action::kContinued,
                    fmt::format("job {}: more to land", outcome->job_id), first_seen);
     }

@@ -10,11 +10,11 @@
 //     finished              -> SUCCESS {"job_id", ...}, ack
 //     job running           -> continuation after next_poll via the ladder, ack
 //     more to land          -> continuation at once (the work queue), ack
-//     soft limit reached    -> as a transient failure
+//     soft limit (cancelled)-> as a transient failure
 //     transient failure     -> re-published with retries + 1 after a backoff
 //                              (RETRY result), ack; beyond --max-retries:
 //     permanent failure     -> dead letter + FAILURE, ack
-//     interrupted (stopping)-> handed back (reject with requeue)
+//     interrupted (stopping)-> handed back (reject with requeue): warm shutdown
 //
 // Delivery contract: every publish (continuation, retry, dead letter, rpc://
 // result) is confirmed by the broker before the caller acks; when one fails
@@ -32,7 +32,6 @@
 
 #include "base/clock.hpp"
 #include "base/message.hpp"
-#include "base/stop.hpp"
 #include "worker/dead_letter.hpp"
 #include "worker/delay_ladder.hpp"
 #include "worker/ports.hpp"
@@ -73,11 +72,14 @@ const char* to_string(Handled::Action action);
 class TaskRunner {
  public:
   // Every reference must outlive the runner. The work queue, whose ladder and
-  // dead letters are named after it, is the ladder's. `stop` (may be nullptr) is the
-  // process's warm-shutdown signal, passed to slices.
+  // dead letters are named after it, is the ladder's.
   TaskRunner(RunnerSettings settings, const TaskCodec& codec, SliceRunner& slices, Publisher& publisher,
              ResultBackend& results, const RetryPolicy& retry, const DelayLadder& ladder, const Clock& clock,
-             WallClock wall, const StopSignal* stop);
+             WallClock wall);
+
+  // Called every `interval` from another thread while a slice runs (see
+  // SliceWatch): the consumer's pump() and the publisher's keep_alive().
+  void set_connection_service(std::function<void()> service, std::chrono::milliseconds interval);
 
   // Never throws for anything a message holds.
   Handled handle(const Message& message);
@@ -89,7 +91,9 @@ class TaskRunner {
  private:
   Handled run(const Task& task, const Message& message, WallTime first_seen);
   Handled after_failure(const Task& task, const Message& message, const Error& error, WallTime first_seen);
-  Handled later(const Task& task, const Message& message, int retries, std::chrono::milliseconds delay,
+  // Re-publishes the task (retries, eta) to the ladder step its eta needs,
+  // or to the work queue when due.
+  Handled later(const Task& task, const Message& message, int retries, std::optional<WallTime> eta,
                 Handled::Action action, std::string detail, WallTime first_seen);
   Handled dead_letter(const Task* task, const Message& message, const Error& error, std::string error_kind,
                       WallTime first_seen, std::string_view exc_type, std::string_view exc_module,
@@ -105,7 +109,8 @@ class TaskRunner {
   const DelayLadder& ladder_;
   const Clock& clock_;
   WallClock wall_;
-  const StopSignal* stop_;
+  std::function<void()> service_;
+  std::chrono::milliseconds service_interval_{5'000};
 };
 
 }  // namespace gb::worker

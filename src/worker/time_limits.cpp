@@ -30,14 +30,8 @@ SliceTimes slice_times(const Task& task, const TimeLimitSettings& settings) {
   const auto hard = task.hard_limit_s ? from_seconds(task.hard_limit_s) : positive(settings.hard);
   SliceTimes times;
   times.budget = std::max(milliseconds(1), settings.task_slice);
-  if (soft && *soft < times.budget) {
-    times.budget = *soft;
-    times.soft_binding = true;
-  }
-  if (hard && times.budget >= *hard * 4 / 5) {
-    times.budget = std::max(milliseconds(1), *hard * 4 / 5);
-    times.soft_binding = false;  // our own margin, not the user's soft limit: a continuation
-  }
+  if (hard) times.budget = std::max(milliseconds(1), std::min(times.budget, *hard * 4 / 5));
+  times.soft = soft;
   times.hard = hard;
   return times;
 }

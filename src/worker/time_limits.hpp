@@ -1,8 +1,9 @@
 #pragma once
 // Time limits per task slice (issue 7, item 7).
 //
-// Soft: the slice's deadline; the pipeline ends at the next safe point (no
-// chunk half-written) and the runner counts it as a retryable failure.
+// Soft: a cancellation requested when it passes (SliceWatch); downloads,
+// waits and the landing loop see it at their next safe point (no chunk
+// half-written), and the runner counts it as a retryable failure.
 // Hard: a kernel timer armed by the child around each slice delivers SIGKILL.
 // Why SIGKILL from a timer in the child, not SIGALRM or the supervisor:
 // SIGKILL cannot be caught, blocked or ignored by any thread or library (a
@@ -29,15 +30,15 @@ struct TimeLimitSettings {
 };
 
 struct SliceTimes {
-  std::chrono::milliseconds budget{0};            // the slice's deadline, from its start
-  bool soft_binding = false;                      // reaching `budget` is the soft limit, not the slice's end
+  std::chrono::milliseconds budget{0};            // the slice's deadline (a continuation), from its start
+  std::optional<std::chrono::milliseconds> soft;  // cancel the slice then (a retryable failure)
   std::optional<std::chrono::milliseconds> hard;  // arm the kernel timer with this
 };
 
 // The message's `timelimit` [hard, soft] wins over the flags (as in Celery);
-// non-positive or non-finite values mean "none". The budget is the shortest
-// of the task slice and the soft limit, and stays under the hard limit (4/5
-// of it) so that a healthy slice ends by itself before the kernel kills it.
+// non-positive or non-finite values mean "none". The budget is the task
+// slice, kept under 4/5 of the hard limit so that a healthy slice ends by
+// itself (a continuation) before the kernel kills it.
 SliceTimes slice_times(const Task& task, const TimeLimitSettings& settings);
 
 // One POSIX timer (CLOCK_MONOTONIC, SIGEV_SIGNAL with SIGKILL) of this

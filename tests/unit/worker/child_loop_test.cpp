@@ -43,9 +43,8 @@ class ChildLoopTest : public ::testing::Test {
  protected:
   ChildLoopTest()
       : retry_(RetrySettings{}),
-        runner_(
-            RunnerSettings{}, codec_, slices_, publisher_, results_, retry_, ladder_, clock_,
-            [] { return WallTime(std::chrono::hours(500'000)); }, &stop_) {
+        runner_(RunnerSettings{}, codec_, slices_, publisher_, results_, retry_, ladder_, clock_,
+                [] { return WallTime(std::chrono::hours(500'000)); }) {
     settings_.wait = milliseconds(1);
     settings_.after_requeue = milliseconds(1);
   }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <atomic>
+#include <thread>
+
 #include "testing/fake_clock.hpp"
 #include "testing/worker_fakes.hpp"
 #include "worker/dead_letter.hpp"
@@ -30,8 +33,8 @@ class TaskRunnerTest : public ::testing::Test {
   TaskRunner& runner() {
     if (!runner_) {
       retry_ = std::make_unique<RetryPolicy>(retry_settings_, highest);
-      runner_ = std::make_unique<TaskRunner>(
-          settings_, codec_, slices_, publisher_, results_, *retry_, ladder_, clock_, [this] { return wall_; }, &stop_);
+      runner_ = std::make_unique<TaskRunner>(settings_, codec_, slices_, publisher_, results_, *retry_, ladder_, clock_,
+                                             [this] { return wall_; });
     }
     return *runner_;
   }
@@ -99,7 +102,6 @@ class TaskRunnerTest : public ::testing::Test {
   DelayLadder ladder_{"genesys-bulk"};
   FakeClock clock_;
   WallTime wall_{milliseconds(kNowMs)};
-  StopSignal stop_;
   std::unique_ptr<RetryPolicy> retry_;
   std::unique_ptr<TaskRunner> runner_;
 };
@@ -121,7 +123,7 @@ TEST_F(TaskRunnerTest, FinishedSliceStoresTheSummaryThenAcks) {
   ASSERT_EQ(slices_.seen.size(), 1U);
   EXPECT_EQ(slices_.seen[0].args_json, R"(["job-1", "users"])");
   EXPECT_EQ(slices_.seen_limits[0].deadline, clock_.now() + minutes(5));
-  EXPECT_EQ(slices_.seen_limits[0].stop, &stop_);
+  EXPECT_NE(slices_.seen_limits[0].cancel, nullptr);
 }
 
 TEST_F(TaskRunnerTest, ResultStoreFailureHandsTheMessageBack) {
@@ -382,34 +384,63 @@ TEST_F(TaskRunnerTest, InterruptedSliceIsHandedBackUncounted) {
   EXPECT_TRUE(results_.stored.empty());
 }
 
-TEST_F(TaskRunnerTest, SoftLimitReachedIsARetryableFailure) {
-  settings_.limits.soft = seconds(30);
-  slices_.outcomes.emplace_back(more_to_land());
-  slices_.on_run = [this] { clock_.advance(seconds(31)); };
+// The soft limit is a real cancellation: the slice sees it at its next safe
+// point and ends kInterrupted, which the runner counts as a retryable failure.
+TEST_F(TaskRunnerTest, SoftLimitCancelsTheSliceAndIsRetried) {
+  settings_.limits.soft = milliseconds(50);
+  slices_.outcomes.emplace_back(interrupted_error("cancelled"));
+  bool cancelled = false;
+  slices_.on_run = [&](const SliceLimits& limits) { cancelled = limits.cancel->wait_for(seconds(20)); };
   const Handled h = runner().handle(task_message());
-  EXPECT_EQ(slices_.seen_limits.at(0).deadline, clock_.now() - seconds(1));
+  EXPECT_TRUE(cancelled);
   EXPECT_EQ(h.action, Action::kRetried);
+  EXPECT_NE(h.detail.find("soft time limit of 50 ms exceeded"), std::string::npos) << h.detail;
   ASSERT_EQ(publisher_.published.size(), 1U);
   EXPECT_EQ(header_int(publisher_.published[0].message, "retries"), 1);
 }
 
 TEST_F(TaskRunnerTest, SoftLimitFromTheMessageWinsOverTheFlag) {
   settings_.limits.soft = seconds(300);
-  slices_.outcomes.emplace_back(finished());
+  slices_.outcomes.emplace_back(interrupted_error("cancelled"));
+  bool cancelled = false;
+  slices_.on_run = [&](const SliceLimits& limits) { cancelled = limits.cancel->wait_for(seconds(20)); };
   Message m = task_message();
-  m.headers.emplace_back("timelimit", FieldArray{FieldValue(), 20.0});
-  runner().handle(m);
-  EXPECT_EQ(slices_.seen_limits.at(0).deadline, clock_.now() + seconds(20));
+  m.headers.emplace_back("timelimit", FieldArray{FieldValue(), 0.05});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(runner().handle(m).action, Action::kRetried);
+  EXPECT_TRUE(cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));
 }
 
-TEST_F(TaskRunnerTest, SliceEndingWhileStoppingIsAContinuationNotARetry) {
-  settings_.limits.soft = seconds(30);
+TEST_F(TaskRunnerTest, SoftLimitNotReachedLeavesTheSliceAlone) {
+  settings_.limits.soft = seconds(300);
+  slices_.outcomes.emplace_back(finished());
+  bool cancelled = true;
+  slices_.on_run = [&](const SliceLimits& limits) { cancelled = limits.cancel->wait_for(milliseconds(50)); };
+  EXPECT_EQ(runner().handle(task_message()).action, Action::kSucceeded);
+  EXPECT_FALSE(cancelled);
+}
+
+TEST_F(TaskRunnerTest, TheSliceEndsBeforeTheHardLimit) {
+  settings_.limits.hard = seconds(100);
   slices_.outcomes.emplace_back(more_to_land());
-  slices_.on_run = [this] {
-    clock_.advance(seconds(31));
-    stop_.request();
-  };
-  EXPECT_EQ(runner().handle(task_message()).action, Action::kContinued);
+  EXPECT_EQ(runner().handle(task_message()).action, Action::kContinued);  // a continuation, not a failure
+  EXPECT_EQ(slices_.seen_limits.at(0).deadline, clock_.now() + seconds(80));
+}
+
+// rabbitmq-c answers heartbeats only from inside a call: during a long slice
+// another thread services the connections, and stops before the runner
+// publishes.
+TEST_F(TaskRunnerTest, ConnectionsAreServicedWhileASliceRuns) {
+  std::atomic<int> serviced{0};
+  runner().set_connection_service([&] { ++serviced; }, milliseconds(10));
+  slices_.outcomes.emplace_back(more_to_land());
+  slices_.on_run = [](const SliceLimits&) { std::this_thread::sleep_for(milliseconds(200)); };
+  runner().handle(task_message());
+  const int after = serviced.load();
+  EXPECT_GE(after, 3);
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(serviced.load(), after);
 }
 
 TEST_F(TaskRunnerTest, StartedIsStoredOnceWhenTracked) {
