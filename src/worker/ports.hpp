@@ -71,14 +71,15 @@ struct SliceResult {
   };
   Kind kind = Kind::kFinished;
   std::chrono::milliseconds next_poll{0};
-  // The summary Python's AsyncResult.get() returns.
+  // The summary Python's AsyncResult.get() returns: the job's totals (from
+  // the store's ledger, not only this slice's) when kFinished.
   std::string job_id;
   std::string job_type;
   std::string state;  // the job's final state
   std::uint64_t chunks = 0;
   std::uint64_t records = 0;
   std::uint64_t quarantined = 0;
-  double duration_s = 0;
+  double duration_s = 0;  // ignored: the runner reports the time since the task was first seen
 };
 
 // What the pipeline's SliceLimits take, one to one.

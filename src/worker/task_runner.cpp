@@ -156,7 +156,10 @@ Handled TaskRunner::run(const Task& task, const Message& message, WallTime first
   }
   switch (outcome->kind) {
     case SliceResult::Kind::kFinished: {
-      if (!store(task, TaskState::kSuccess, detail::summary_json(*outcome))) {
+      // The task's whole life, across continuations and retries.
+      SliceResult summary = *outcome;
+      summary.duration_s = std::chrono::duration<double>(wall_() - first_seen).count();
+      if (!store(task, TaskState::kSuccess, detail::summary_json(summary))) {
         return handed_back(task.id, "storing SUCCESS failed");
       }
       return acked(task, Action::kSucceeded, fmt::format("job {} {}", outcome->job_id, outcome->state));
@@ -210,7 +213,7 @@ Handled TaskRunner::later(const Task& task, const Message& message, int retries,
   set_header(next->headers, kFirstSeenHeader, FieldValue(detail::format_utc_ms(first_seen)));
   const Status published = publisher_.publish("", queue, *next);
   if (!published) return handed_back(task.id, "publishing to " + queue + " failed: " + published.error().describe());
-  return acked(task, action, detail + " -> " + queue);
+  return acked(task, action, std::move(detail) + " -> " + queue);
 }
 
 Handled TaskRunner::dead_letter(const Task* task, const Message& message, const Error& error, std::string error_kind,

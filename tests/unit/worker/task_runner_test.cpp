@@ -108,7 +108,10 @@ class TaskRunnerTest : public ::testing::Test {
 
 TEST_F(TaskRunnerTest, FinishedSliceStoresTheSummaryThenAcks) {
   slices_.outcomes.emplace_back(finished());
-  const Handled h = runner().handle(task_message());
+  Message m = task_message();
+  // duration_s: since the task was first seen (its first slice), not this slice's.
+  m.headers.emplace_back(std::string(kFirstSeenHeader), "2025-12-01T22:59:47.500Z");
+  const Handled h = runner().handle(m);
   EXPECT_EQ(h.disposition, Disposition::kAck);
   EXPECT_EQ(h.action, Action::kSucceeded);
   EXPECT_EQ(h.task_id, "task-1");
