@@ -107,9 +107,7 @@ Result<Message> read_message(object o) {
   if (o["persistent"].get_bool().get(persistent) == simdjson::SUCCESS) m.persistent = persistent;
   element headers;
   if (o["headers"].get(headers) == simdjson::SUCCESS) {
-    auto table = detail::field_table_from_json(headers);
-    if (!table) return std::move(table).error();
-    m.headers = std::move(*table);
+    if (auto read = detail::field_table_from_json(headers, m.headers); !read) return std::move(read).error();
   }
   return m;
 }

@@ -62,36 +62,39 @@ void append_value(std::string& out, const FieldValue& value) {
   }
 }
 
-Result<FieldValue> from_json(simdjson::dom::element e, int depth);
+// Out-parameters rather than Result<FieldValue>: GCC 12 sees a variant of a
+// recursive variant as maybe-uninitialized when it is moved through Result.
+Status from_json(simdjson::dom::element e, int depth, FieldValue& out);
 
-Result<FieldTable> table_from_json(simdjson::dom::object object, int depth) {
-  FieldTable table;
+Status table_from_json(simdjson::dom::object object, int depth, FieldTable& table) {
   for (auto field : object) {
-    auto value = from_json(field.value, depth + 1);
-    if (!value) return std::move(value).error();
-    table.emplace_back(std::string(field.key), std::move(*value));
+    FieldValue value;
+    if (auto read = from_json(field.value, depth + 1, value); !read) return read;
+    table.emplace_back(std::string(field.key), std::move(value));
   }
-  return table;
+  return ok_status();
 }
 
-Result<FieldValue> from_json(simdjson::dom::element e, int depth) {
+Status from_json(simdjson::dom::element e, int depth, FieldValue& out) {
   if (depth > kMaxDepth) return invalid_input("header values nest too deeply");
   using simdjson::dom::element_type;
   switch (e.type()) {
-    case element_type::NULL_VALUE: return FieldValue();
-    case element_type::BOOL: return FieldValue(e.get_bool().value_unsafe());
-    case element_type::INT64: return FieldValue(e.get_int64().value_unsafe());
-    case element_type::UINT64: return FieldValue(static_cast<double>(e.get_uint64().value_unsafe()));
-    case element_type::DOUBLE: return FieldValue(e.get_double().value_unsafe());
-    case element_type::STRING: return FieldValue(std::string(e.get_string().value_unsafe()));
+    case element_type::NULL_VALUE: out.value = std::monostate{}; return ok_status();
+    case element_type::BOOL: out.value = e.get_bool().value_unsafe(); return ok_status();
+    case element_type::INT64: out.value = e.get_int64().value_unsafe(); return ok_status();
+    case element_type::UINT64: out.value = static_cast<double>(e.get_uint64().value_unsafe()); return ok_status();
+    case element_type::DOUBLE: out.value = e.get_double().value_unsafe(); return ok_status();
+    case element_type::STRING: out.value = std::string(e.get_string().value_unsafe()); return ok_status();
     case element_type::ARRAY: {
       FieldArray array;
-      for (auto item : e.get_array().value_unsafe()) {
-        auto value = from_json(item, depth + 1);
-        if (!value) return std::move(value).error();
-        array.push_back(std::move(*value));
+      const simdjson::dom::array items = e.get_array().value_unsafe();  // a copy: the result is a temporary
+      for (auto item : items) {
+        FieldValue value;
+        if (auto read = from_json(item, depth + 1, value); !read) return read;
+        array.push_back(std::move(value));
       }
-      return FieldValue(std::move(array));
+      out.value = std::move(array);
+      return ok_status();
     }
     case element_type::OBJECT: {
       auto object = e.get_object().value_unsafe();
@@ -100,12 +103,14 @@ Result<FieldValue> from_json(simdjson::dom::element e, int depth) {
         if (object["$bytes"].get_string().get(encoded) == simdjson::SUCCESS) {
           auto bytes = base64_decode(encoded);
           if (!bytes) return invalid_input("a $bytes header value is not base64");
-          return FieldValue(std::move(*bytes));
+          out.value = std::move(*bytes);
+          return ok_status();
         }
       }
-      auto table = table_from_json(object, depth);
-      if (!table) return std::move(table).error();
-      return FieldValue(std::move(*table));
+      FieldTable table;
+      if (auto read = table_from_json(object, depth, table); !read) return read;
+      out.value = std::move(table);
+      return ok_status();
     }
   }
   return invalid_input("unknown JSON value");
@@ -125,14 +130,15 @@ void append_field_table(std::string& out, const FieldTable& table) {
   append_table(out, table);
 }
 
-Result<FieldValue> field_value_from_json(simdjson::dom::element element) {
-  return from_json(element, 0);
+Status field_value_from_json(simdjson::dom::element element, FieldValue& out) {
+  return from_json(element, 0, out);
 }
 
-Result<FieldTable> field_table_from_json(simdjson::dom::element element) {
+Status field_table_from_json(simdjson::dom::element element, FieldTable& out) {
   simdjson::dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) return invalid_input("headers are not a JSON object");
-  return table_from_json(object, 0);
+  out.clear();
+  return table_from_json(object, 0, out);
 }
 
 }  // namespace gb::worker::detail

@@ -19,8 +19,9 @@ bool is_utf8(std::string_view text);
 void append_field_value(std::string& out, const FieldValue& value);
 void append_field_table(std::string& out, const FieldTable& table);
 
-// Nesting deeper than 32 levels is refused (kInvalidInput).
-Result<FieldValue> field_value_from_json(simdjson::dom::element element);
-Result<FieldTable> field_table_from_json(simdjson::dom::element element);
+// Nesting deeper than 32 levels is refused (kInvalidInput). Out-parameters:
+// see field_json.cpp.
+Status field_value_from_json(simdjson::dom::element element, FieldValue& out);
+Status field_table_from_json(simdjson::dom::element element, FieldTable& out);
 
 }  // namespace gb::worker::detail

@@ -56,7 +56,8 @@ TEST(DelayLadder, PlansFromTheEta) {
 // by more than the smallest step, in a handful of hops.
 TEST(DelayLadder, ReachesAnyEtaInFewHopsAndNeverLate) {
   const DelayLadder ladder("q");
-  for (const auto delay : {milliseconds(300), seconds(7), seconds(59), minutes(14), hours(3) + minutes(7)}) {
+  for (const milliseconds delay : {milliseconds(300), milliseconds(seconds(7)), milliseconds(seconds(59)),
+                                   milliseconds(minutes(14)), milliseconds(hours(3) + minutes(7))}) {
     const WallTime start{seconds(1'000'000)};
     const WallTime eta = start + delay;
     WallTime now = start;
