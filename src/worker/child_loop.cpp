@@ -34,7 +34,8 @@ ChildLoopEnd run_child_loop(Consumer& consumer, TaskRunner& runner, HardTimeLimi
     if (!next->has_value()) continue;
     const Delivery& delivery = **next;
     if (hard_limit != nullptr) hard_limit->arm(runner.hard_limit(delivery.message));
-    const Handled handled = runner.handle(delivery.message);
+    const Handled handled = delivery.unreadable ? runner.dead_letter_unreadable(delivery.message, *delivery.unreadable)
+                                                : runner.handle(delivery.message);
     const bool ack = handled.disposition == Handled::Disposition::kAck;
     const Status settled = ack ? consumer.ack(delivery.tag) : consumer.reject(delivery.tag, true);
     if (hard_limit != nullptr) hard_limit->disarm();

@@ -22,6 +22,10 @@ struct Delivery {
   std::string exchange;
   std::string routing_key;
   Message message;
+  // Set when the message could not be taken in whole (a body over the
+  // consumer's limit, dropped unread): it goes to the dead letters with this
+  // reason and whatever headers it had.
+  std::optional<std::string> unreadable;
 };
 
 // Contract: the consumer of the work queue (basic.qos prefetch, acks late).

@@ -125,6 +125,12 @@ Handled TaskRunner::handle(const Message& message) {
   return run(task, message, first_seen);
 }
 
+Handled TaskRunner::dead_letter_unreadable(const Message& message, const std::string& reason) {
+  const WallTime now = wall_();
+  return dead_letter(nullptr, message, invalid_input(reason), "unreadable", first_seen_of(message).value_or(now), "",
+                     "");
+}
+
 Handled TaskRunner::run(const Task& task, const Message& message, WallTime first_seen) {
   if (settings_.track_started && !first_seen_of(message)) {
     // Informational: a failure to store it does not stop the work.

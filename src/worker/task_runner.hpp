@@ -83,6 +83,8 @@ class TaskRunner {
 
   // Never throws for anything a message holds.
   Handled handle(const Message& message);
+  // A delivery the consumer could not read whole: straight to the dead letters.
+  Handled dead_letter_unreadable(const Message& message, const std::string& reason);
 
   // The hard limit to arm around handle() for this message (nullopt: none):
   // decodes the message's timelimit header; falls back to the flag.

@@ -89,6 +89,23 @@ TEST_F(ChildLoopTest, AcksEachHandledDeliveryUntilStopped) {
                                                 Handled::Action::kSucceeded}));
 }
 
+TEST_F(ChildLoopTest, DeadLettersWhatCouldNotBeRead) {
+  Delivery d;
+  d.tag = 9;
+  d.unreadable = "body of 40000000 bytes is over the limit of 16777216";
+  consumer_.deliveries.push_back(d);
+  consumer_.stop_when_empty = &stop_;
+  std::vector<Handled> seen;
+  run_child_loop(consumer_, runner_, nullptr, settings_, stop_,
+                 [&](const Delivery&, const Handled& h) { seen.push_back(h); });
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0].action, Handled::Action::kDeadLettered);
+  EXPECT_NE(seen[0].detail.find("over the limit"), std::string::npos);
+  EXPECT_EQ(consumer_.acked, std::vector<std::uint64_t>{9});
+  ASSERT_EQ(publisher_.published.size(), 1U);
+  EXPECT_EQ(publisher_.published[0].routing_key, "q.dlq");
+}
+
 TEST_F(ChildLoopTest, RecyclesAfterMaxTasks) {
   for (std::uint64_t tag = 1; tag <= 5; ++tag) deliver(tag);
   settings_.max_tasks_per_child = 2;
