@@ -12,4 +12,12 @@ bool is_valid_id(std::string_view id) {
   return true;
 }
 
+bool is_valid_task_id(std::string_view id) {
+  if (id.empty() || id.size() > 255) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 }  // namespace gb
