@@ -31,6 +31,12 @@ ChildLoopEnd run_child_loop(Consumer& consumer, TaskRunner& runner, HardTimeLimi
     }
     auto next = consumer.next_delivery(settings.wait);
     if (!next) return lost(std::move(next).error());
+    if (settings.service) {
+      if (auto serviced = settings.service(); !serviced) {
+        // A delivery in hand goes back with the connection that brought it.
+        return lost(std::move(serviced).error());
+      }
+    }
     if (!next->has_value()) continue;
     const Delivery& delivery = **next;
     if (hard_limit != nullptr) hard_limit->arm(runner.hard_limit(delivery.message));
@@ -42,6 +48,9 @@ ChildLoopEnd run_child_loop(Consumer& consumer, TaskRunner& runner, HardTimeLimi
     ++end.tasks;
     if (on_handled) on_handled(delivery, handled);
     if (!settled) return lost(settled.error());
+    if (settings.service) {
+      if (auto serviced = settings.service(); !serviced) return lost(std::move(serviced).error());
+    }
     if (!ack) stop.wait_for(settings.after_requeue);
   }
   end.why = ChildLoopEnd::Why::kStopped;

@@ -20,6 +20,11 @@ struct ChildLoopSettings {
   std::uint64_t max_memory_per_child = 0;          // RSS bytes; 0 = unlimited
   std::chrono::milliseconds wait{1'000};           // longest wait for a delivery (how soon a stop is seen when idle)
   std::chrono::milliseconds after_requeue{1'000};  // pause after handing a message back (no hot redelivery loop)
+  // Called after every wait and every task: keeps the other connections
+  // alive (the publisher's heartbeats) and says whether they still work. An
+  // Error ends the loop as kBrokerLost (the child exits and the supervisor
+  // starts a fresh one with its backoff: a reconnection).
+  std::function<Status()> service;
 };
 
 struct ChildLoopEnd {

@@ -106,6 +106,21 @@ TEST_F(ChildLoopTest, DeadLettersWhatCouldNotBeRead) {
   EXPECT_EQ(publisher_.published[0].routing_key, "q.dlq");
 }
 
+TEST_F(ChildLoopTest, ServicesTheOtherConnectionsAndEndsWhenTheyAreGone) {
+  deliver(1);
+  deliver(2);
+  int calls = 0;
+  settings_.service = [&]() -> Status {
+    ++calls;
+    if (calls == 4) return transient_error("publisher connection closed");
+    return ok_status();
+  };
+  const ChildLoopEnd end = run_child_loop(consumer_, runner_, nullptr, settings_, stop_);
+  EXPECT_EQ(end.why, ChildLoopEnd::Why::kBrokerLost);
+  EXPECT_EQ(calls, 4);  // after the wait and after the task, twice
+  EXPECT_EQ(consumer_.acked.size(), 2U);
+}
+
 TEST_F(ChildLoopTest, RecyclesAfterMaxTasks) {
   for (std::uint64_t tag = 1; tag <= 5; ++tag) deliver(tag);
   settings_.max_tasks_per_child = 2;
