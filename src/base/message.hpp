@@ -22,14 +22,14 @@ struct FieldValue {
   std::variant<std::monostate, bool, std::int64_t, double, std::string, FieldArray, FieldTable> value;
 
   FieldValue() = default;
-  FieldValue(bool b) : value(b) {}  // NOLINT(google-explicit-constructor): reads like the literal it holds
+  FieldValue(bool b) : value(b) {}          // NOLINT(google-explicit-constructor): reads like the literal it holds
   FieldValue(std::int64_t i) : value(i) {}  // NOLINT(google-explicit-constructor)
   FieldValue(int i) : value(static_cast<std::int64_t>(i)) {}  // NOLINT(google-explicit-constructor)
-  FieldValue(double d) : value(d) {}  // NOLINT(google-explicit-constructor)
-  FieldValue(std::string s) : value(std::move(s)) {}  // NOLINT(google-explicit-constructor)
-  FieldValue(const char* s) : value(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  FieldValue(FieldArray a) : value(std::move(a)) {}  // NOLINT(google-explicit-constructor)
-  FieldValue(FieldTable t) : value(std::move(t)) {}  // NOLINT(google-explicit-constructor)
+  FieldValue(double d) : value(d) {}                          // NOLINT(google-explicit-constructor)
+  FieldValue(std::string s) : value(std::move(s)) {}          // NOLINT(google-explicit-constructor)
+  FieldValue(const char* s) : value(std::string(s)) {}        // NOLINT(google-explicit-constructor)
+  FieldValue(FieldArray a) : value(std::move(a)) {}           // NOLINT(google-explicit-constructor)
+  FieldValue(FieldTable t) : value(std::move(t)) {}           // NOLINT(google-explicit-constructor)
 
   bool is_void() const { return std::holds_alternative<std::monostate>(value); }
   const bool* as_bool() const { return std::get_if<bool>(&value); }
