@@ -220,7 +220,7 @@ TEST(Faults, JobLongerThanTheSliceFinishesThroughContinuations) {
     if (held && !held_since) held_since = now;
     if (!held) held_since.reset();
     if (held_since) longest = std::max(longest, now - *held_since);
-    if (now - *held_since.value_or(now) > 60s) break;
+    if (now - held_since.value_or(now) > 60s) break;
   }
   const auto lines = Interop::finish_producer(*producer, 60s);
   ASSERT_EQ(lines.size(), 1u);

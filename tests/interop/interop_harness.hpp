@@ -284,16 +284,16 @@ inline simulator::Settings quick_simulator(std::uint64_t records, std::uint64_t 
   return s;
 }
 
+struct WorkerFlags {
+  std::string backend = "rpc://";
+  int concurrency = 1;
+  std::vector<std::string> extra;  // e.g. {"--task-slice", "2"}
+};
+
 // One test's world on the shared broker: its own queue, SQLite file, log
 // directory and simulator; workers and producers started on demand.
 class Interop {
  public:
-  struct WorkerFlags {
-    std::string backend = "rpc://";
-    int concurrency = 1;
-    std::vector<std::string> extra;  // e.g. {"--task-slice", "2"}
-  };
-
   Interop(const std::string& name, const simulator::Settings& sim) : queue_("gbt-" + name), dir_("gb-interop-" + name) {
     rabbit_ = shared_rabbit();
     if (rabbit_ == nullptr) return;
@@ -331,16 +331,23 @@ class Interop {
     return argv;
   }
 
-  // Starts `genesys-bulk worker` and waits until it declared its queue.
+  // Starts `genesys-bulk worker` and waits until it declared its queue and
+  // has its children; throws (failing the test at once) when it ends or
+  // does not get there in 30 s.
   std::unique_ptr<Process> start_worker(const WorkerFlags& flags = {}) {
     const fs::path log = dir_.path() / ("worker-" + std::to_string(++workers_) + ".log");
     auto p = std::make_unique<Process>(worker_argv(flags), sim_env(), log);
+    bool ended = false;
     const bool ready = eventually(
         [&] {
-          return !p->wait(0ms).has_value() && queue_row(*rabbit_, queue_).has_value() && !children_of(p->pid()).empty();
+          ended = p->wait(0ms).has_value();
+          return ended || (queue_row(*rabbit_, queue_).has_value() && !children_of(p->pid()).empty());
         },
         30s);
-    EXPECT_TRUE(ready) << "the worker did not start: " << p->log();
+    if (!ready || ended) {
+      throw std::runtime_error(std::string(ended ? "the worker ended at start" : "the worker did not start in 30 s") +
+                               ":\n" + p->log());
+    }
     return p;
   }
 
