@@ -8,9 +8,11 @@ is used to check genesys-bulk:
         documents as they are), leaving them all in the queue (basic.get
         without ack, then the connection closes and RabbitMQ requeues them);
     broker_tool.py --broker URL publish-raw QUEUE --body TEXT
-        [--content-type T] [--headers JSON] [--task NAME] [--id ID]
+        [--content-type T] [--headers JSON] [--task NAME] [--id ID] [--declare]
         publishes one persistent message to QUEUE through the default
-        exchange, as a producer with a bug or another language might.
+        exchange, as a producer with a bug or another language might
+        (--declare: declare QUEUE first, durable and without arguments, as
+        Celery does).
 """
 import argparse
 import json
@@ -39,6 +41,8 @@ def peek(conn, queue):
 
 def publish_raw(conn, queue, opts):
     channel = conn.channel()
+    if opts.declare:
+        channel.queue_declare(queue, durable=True, auto_delete=False)
     headers = json.loads(opts.headers) if opts.headers else {}
     if opts.task:
         headers.setdefault("task", opts.task)
@@ -65,6 +69,7 @@ def main() -> int:
     r.add_argument("--headers")
     r.add_argument("--task")
     r.add_argument("--id")
+    r.add_argument("--declare", action="store_true")
     opts = parser.parse_args()
     with Connection(opts.broker) as conn:
         conn.ensure_connection(max_retries=3)

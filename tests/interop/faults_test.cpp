@@ -28,6 +28,21 @@ void expect_exact(Interop& world, std::size_t job = 0) {
   EXPECT_EQ(ledger.mismatched, 0) << "a chunk's rows disagree with its ledger row (a partial chunk?)";
 }
 
+// The tools the tests read the broker with (no worker involved): a message
+// published raw is seen by peek, and stays in its queue.
+TEST(Harness, BrokerToolPublishesAndPeeksWithoutTaking) {
+  Interop world("harness", quick_simulator(10, 10));
+  GB_REQUIRE_BROKER(world);
+  const Finished f = world.broker_tool({"publish-raw", world.dlq(), "--declare", "--body", "{\"reason\": \"test\"}"});
+  ASSERT_EQ(f.exit_code, 0) << f.output;
+  for (int i = 0; i < 2; ++i) {
+    const auto letters = world.dead_letters();
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0], "{\"reason\": \"test\"}");
+  }
+  EXPECT_EQ(world.dlq_depth(), 1);
+}
+
 // kill -9 of the child while it lands: the message comes back (reject on
 // worker lost), the supervisor starts a new child, and the ledger makes the
 // second landing add exactly what the first did not.
