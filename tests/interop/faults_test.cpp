@@ -254,14 +254,14 @@ TEST(Faults, JobLongerThanTheSliceFinishesThroughContinuations) {
 TEST(Faults, SoftLimitMidChunkIsRetriedWithoutAPartialChunk) {
   simulator::Settings sim = quick_simulator(4000, 500);
   sim.job_seconds = 0.2;
-  sim.faults.slow = {0.0, 3};  // the first three API responses take 3 s
-  sim.faults.slow_delay = 3000ms;
+  sim.faults.slow = {0.25, 0};  // a quarter of the responses (chunks mostly) take 2.5 s
+  sim.faults.slow_delay = 2500ms;
   Interop world("soft", sim);
   GB_REQUIRE_BROKER(world);
   auto worker = world.start_worker(
       {"rpc://",
        1,
-       {"--soft-time-limit", "1", "--max-retries", "6", "--retry-base-delay", "1", "--retry-max-delay", "1"}});
+       {"--soft-time-limit", "1", "--max-retries", "12", "--retry-base-delay", "1", "--retry-max-delay", "1"}});
   const auto lines =
       world.produce("rpc://", "bulk_processor.process_bulk_job_task", world.process_args(), {"--timeout", "90"});
   ASSERT_EQ(lines.size(), 1u);
