@@ -98,7 +98,8 @@ Result<http::Response> GenesysJobsApi::send_json(http::Request request, std::str
   return sent;
 }
 
-Result<std::string> GenesysJobsApi::create_job(const ExportType& type, const std::string& query_json) {
+Result<std::string> GenesysJobsApi::create_job(const ExportType& type, const std::string& query_json,
+                                               const CallLimits& limits) {
   if (type.kind == JobKind::kBulk && !is_valid_id(type.bulk_job_type)) {
     return invalid_input("bulk job type must be 1-128 of A-Z a-z 0-9 . _ -");
   }
@@ -117,6 +118,7 @@ Result<std::string> GenesysJobsApi::create_job(const ExportType& type, const std
   request.url = type.kind == JobKind::kBulk ? jobs_path(type) + "/" + type.bulk_job_type : jobs_path(type);
   request.headers.emplace_back("Content-Type", "application/json");
   request.body = query_json;
+  request.limits = limits;
   auto sent = send_json(std::move(request), what);
   if (!sent.ok()) return std::move(sent).error();
 
@@ -131,11 +133,13 @@ Result<std::string> GenesysJobsApi::create_job(const ExportType& type, const std
   return std::string(job_id);
 }
 
-Result<JobSnapshot> GenesysJobsApi::get_job(const ExportType& type, const std::string& job_id) {
+Result<JobSnapshot> GenesysJobsApi::get_job(const ExportType& type, const std::string& job_id,
+                                            const CallLimits& limits) {
   if (!is_valid_id(job_id)) return invalid_input("job id must be 1-128 of A-Z a-z 0-9 . _ -");
   const std::string what = fmt::format("status of job {}", job_id);
   http::Request request;
   request.url = jobs_path(type) + "/" + job_id;
+  request.limits = limits;
   auto sent = send_json(std::move(request), what);
   if (!sent.ok()) return std::move(sent).error();
 
@@ -188,7 +192,7 @@ Result<JobSnapshot> GenesysJobsApi::get_job(const ExportType& type, const std::s
   return snapshot;
 }
 
-Status GenesysJobsApi::download_chunk(const ChunkInfo& chunk, const http::BodySink& sink) {
+Status GenesysJobsApi::download_chunk(const ChunkInfo& chunk, const http::BodySink& sink, const CallLimits& limits) {
   if (!is_valid_id(chunk.chunk_id)) return permanent_error("chunk id must be 1-128 of A-Z a-z 0-9 . _ -");
   const std::string what = fmt::format("download chunk {}", chunk.chunk_id);
   // The URL came from the API; the bearer token must never go anywhere else.
@@ -199,6 +203,7 @@ Status GenesysJobsApi::download_chunk(const ChunkInfo& chunk, const http::BodySi
   request.url = chunk.url;
   request.headers.emplace_back("Accept", "application/json");
   request.timeout = options_.download_timeout;
+  request.limits = limits;
   auto sent = transport_.send(request, &sink);
   if (!sent.ok()) return std::move(sent).error();
   if (!http::is_success(sent->status)) return http::error_from_response(*sent, what);
@@ -206,7 +211,7 @@ Status GenesysJobsApi::download_chunk(const ChunkInfo& chunk, const http::BodySi
 }
 
 Result<Page> GenesysJobsApi::fetch_page(const ExportType& type, const std::string& job_id, const std::string& cursor,
-                                        int page_size) {
+                                        int page_size, const CallLimits& limits) {
   if (!type.paged()) return invalid_input("bulk jobs have chunks, not cursor pages");
   if (!is_valid_id(job_id)) return invalid_input("job id must be 1-128 of A-Z a-z 0-9 . _ -");
   if (page_size <= 0) return invalid_input("page size must be positive");
@@ -217,6 +222,7 @@ Result<Page> GenesysJobsApi::fetch_page(const ExportType& type, const std::strin
   if (!cursor.empty()) request.url += "&cursor=" + detail::url_encode(cursor);
   request.headers.emplace_back("Accept", "application/json");
   request.timeout = options_.download_timeout;
+  request.limits = limits;
   auto sent = transport_.send(request);
   if (!sent.ok()) return std::move(sent).error();
   if (!http::is_success(sent->status)) return http::error_from_response(*sent, what);

@@ -34,13 +34,15 @@ class GenesysJobsApi final : public JobsApi {
  public:
   GenesysJobsApi(http::Transport& transport, GenesysJobsApiOptions options);
 
-  Result<std::string> create_job(const ExportType& type, const std::string& query_json) override;
-  Result<JobSnapshot> get_job(const ExportType& type, const std::string& job_id) override;
-  Status download_chunk(const ChunkInfo& chunk, const http::BodySink& sink) override;
+  Result<std::string> create_job(const ExportType& type, const std::string& query_json,
+                                 const CallLimits& limits = {}) override;
+  Result<JobSnapshot> get_job(const ExportType& type, const std::string& job_id,
+                              const CallLimits& limits = {}) override;
+  Status download_chunk(const ChunkInfo& chunk, const http::BodySink& sink, const CallLimits& limits = {}) override;
   // GET .../results?pageSize=N[&cursor=C]: the body untouched, and the
   // top-level "cursor" (empty when absent or null).
-  Result<Page> fetch_page(const ExportType& type, const std::string& job_id, const std::string& cursor,
-                          int page_size) override;
+  Result<Page> fetch_page(const ExportType& type, const std::string& job_id, const std::string& cursor, int page_size,
+                          const CallLimits& limits = {}) override;
 
  private:
   std::string jobs_path(const ExportType& type) const;  // base + collection path, no trailing slash

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/stop.hpp"
 #include "http/transport.hpp"
 #include "records/record.hpp"
 
@@ -52,14 +53,19 @@ struct Page {
 // caller records the job id before anything else). get_job, fetch_page and
 // download_chunk make one attempt too; callers wrap them in resilience::retry
 // so a streamed download restarts its parser on each attempt.
+// `limits` go with each request (http::Request::limits): no wait for the
+// rate budget past the deadline, and a cancel stops a transfer at its next
+// callback (a kInterrupted Error). The default is no bounds.
 class JobsApi {
  public:
   virtual ~JobsApi() = default;
-  virtual Result<std::string> create_job(const ExportType& type, const std::string& query_json) = 0;
-  virtual Result<JobSnapshot> get_job(const ExportType& type, const std::string& job_id) = 0;
-  virtual Status download_chunk(const ChunkInfo& chunk, const http::BodySink& sink) = 0;
+  virtual Result<std::string> create_job(const ExportType& type, const std::string& query_json,
+                                         const CallLimits& limits = {}) = 0;
+  virtual Result<JobSnapshot> get_job(const ExportType& type, const std::string& job_id,
+                                      const CallLimits& limits = {}) = 0;
+  virtual Status download_chunk(const ChunkInfo& chunk, const http::BodySink& sink, const CallLimits& limits = {}) = 0;
   virtual Result<Page> fetch_page(const ExportType& type, const std::string& job_id, const std::string& cursor,
-                                  int page_size) = 0;
+                                  int page_size, const CallLimits& limits = {}) = 0;
 };
 
 }  // namespace gb::api

@@ -4,6 +4,23 @@
 
 namespace gb {
 
+bool Sleeper::sleep_or_cancel(Duration d, const StopSignal* cancel) {
+  if (cancel != nullptr && cancel->requested()) return true;
+  sleep_for(d);
+  return cancel != nullptr && cancel->requested();
+}
+
+bool SystemSleeper::sleep_or_cancel(Duration d, const StopSignal* cancel) {
+  if (cancel == nullptr) {
+    sleep_for(d);
+    return false;
+  }
+  if (cancel->requested()) return true;
+  // Wakes for the process's stop (the contract of sleep_for) or the cancel.
+  if (d > Duration::zero()) process_stop().wait_for(d, cancel);
+  return cancel->requested();
+}
+
 void SystemSleeper::sleep_for(Duration d) {
   // Ends early when the process is asked to stop, as the contract allows.
   if (d > Duration::zero()) process_stop().wait_for(d);

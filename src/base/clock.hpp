@@ -5,6 +5,8 @@
 
 namespace gb {
 
+class StopSignal;  // base/stop.hpp
+
 using SteadyTime = std::chrono::steady_clock::time_point;
 using Duration = std::chrono::steady_clock::duration;
 
@@ -20,6 +22,12 @@ class Sleeper {
  public:
   virtual ~Sleeper() = default;
   virtual void sleep_for(Duration d) = 0;
+  // The same sleep, cut short once `cancel` (when not null) is requested: a
+  // worker's soft time limit must not wait out a backoff. True when it
+  // returned because of `cancel` (also when it was requested before).
+  // The default checks `cancel` before and after sleep_for (right for a fake
+  // clock, whose sleeps take no time); SystemSleeper wakes at once.
+  virtual bool sleep_or_cancel(Duration d, const StopSignal* cancel);
 };
 
 class SystemClock final : public Clock {
@@ -30,6 +38,7 @@ class SystemClock final : public Clock {
 class SystemSleeper final : public Sleeper {
  public:
   void sleep_for(Duration d) override;
+  bool sleep_or_cancel(Duration d, const StopSignal* cancel) override;
 };
 
 SystemClock& system_clock();

@@ -47,15 +47,20 @@ bool StopSignal::requested() const noexcept {
 }
 
 bool StopSignal::wait_for(Duration d) const {
+  return wait_for(d, nullptr);
+}
+
+bool StopSignal::wait_for(Duration d, const StopSignal* other) const {
+  const auto either = [&] { return requested() || (other != nullptr && other->requested()); };
   const SteadyTime deadline = std::chrono::steady_clock::now() + d;
   for (;;) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return requested();
-    pollfd p{fds_[0], POLLIN, 0};
+    if (left.count() <= 0) return either();
+    pollfd p[2] = {{fds_[0], POLLIN, 0}, {other != nullptr ? other->fds_[0] : -1, POLLIN, 0}};
     const int timeout = static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), 60'000));
-    const int rc = ::poll(&p, 1, timeout);
-    if (rc == 1) return true;
-    if (rc < 0 && errno != EINTR) return requested();
+    const int rc = ::poll(p, other != nullptr ? 2 : 1, timeout);
+    if (rc >= 1) return true;
+    if (rc < 0 && errno != EINTR) return either();
   }
 }
 

@@ -3,6 +3,7 @@
 // with async-signal-safe work only, and that long waits and loops look at.
 // Once requested, a stop stays requested: the process is on its way out.
 #include <atomic>
+#include <optional>
 
 #include "base/clock.hpp"
 
@@ -22,10 +23,28 @@ class StopSignal {
   bool requested() const noexcept;
   // Returns after `d`, or as soon as a stop is requested: true in that case.
   bool wait_for(Duration d) const;
+  // The same, also ending as soon as `other` (when not null) is requested:
+  // true when either is.
+  bool wait_for(Duration d, const StopSignal* other) const;
 
  private:
   std::atomic<bool> requested_{false};  // lock-free: the cheap check
   int fds_[2] = {-1, -1};
+};
+
+// A StopSignal is also the cancellation token a caller hands down (a worker's
+// soft time limit): make one per piece of work, request() it to cancel.
+
+// The bounds a caller puts on the calls it makes for one piece of work (a
+// worker's slice): no wait (a backoff, the rate budget) ends after
+// `deadline`, measured on the caller's Clock, and every wait and transfer
+// stops at its next safe point once `cancel` is requested. Both optional;
+// `cancel` is borrowed and must outlive the calls.
+struct CallLimits {
+  std::optional<SteadyTime> deadline;
+  const StopSignal* cancel = nullptr;
+
+  bool cancelled() const noexcept { return cancel != nullptr && cancel->requested(); }
 };
 
 // The process's stop signal: what SIGINT/SIGTERM set, what SystemSleeper

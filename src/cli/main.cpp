@@ -14,6 +14,8 @@ int main(int argc, char** argv) try {
   gb::cli::add_status_command(app, exit_code);
   gb::cli::add_demo_command(app, exit_code);
   gb::cli::add_simulate_command(app, exit_code);
+  gb::cli::add_worker_command(app, exit_code);
+  gb::cli::add_dlq_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -26,6 +26,7 @@ constexpr std::size_t kMaxHeaderBytes = std::size_t{256} * 1024;
 struct Transfer {
   const CurlSettings* settings = nullptr;
   const BodySink* sink = nullptr;
+  const StopSignal* cancel = nullptr;  // the caller's (Request::limits.cancel)
   Response response;
   std::size_t header_bytes = 0;
   bool headers_too_large = false;
@@ -127,9 +128,16 @@ bool choose_decoding(Transfer* t) {
   return false;
 }
 
+// True once the caller cancelled this transfer or the process is stopping.
+bool stopping(const Transfer* t) {
+  return process_stop().requested() || (t->cancel != nullptr && t->cancel->requested());
+}
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
+  // A cancelled download stops here, before its sink sees more bytes.
+  if (t->cancel != nullptr && t->cancel->requested()) return 0;
   if (!t->encoding_known && !choose_decoding(t)) return 0;
   if (!t->inflater) return deliver(t, std::string_view(data, n)) ? n : 0;
   auto status =
@@ -142,9 +150,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 }
 
 // curl calls this at least once a second, even while a transfer is idle or
-// connecting: a nonzero return aborts it, so Ctrl-C ends a download at once.
-int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return process_stop().requested() ? 1 : 0;
+// connecting: a nonzero return aborts it, so Ctrl-C (or the caller's cancel)
+// ends a download at once.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return stopping(static_cast<const Transfer*>(user)) ? 1 : 0;
 }
 
 bool has_line_break(std::string_view s) {
@@ -257,6 +266,7 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
   Transfer transfer;
   transfer.settings = &settings_;
   transfer.sink = sink;
+  transfer.cancel = request.limits.cancel;
   handle->error_buffer[0] = '\0';
 
   set(h, CURLOPT_URL, request.url.c_str());
@@ -284,6 +294,7 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
   set(h, CURLOPT_WRITEFUNCTION, &on_body);
   set(h, CURLOPT_WRITEDATA, &transfer);
   set(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  set(h, CURLOPT_XFERINFODATA, &transfer);
   set(h, CURLOPT_NOPROGRESS, 0L);
 
   if (request.method == "GET") {
@@ -308,7 +319,8 @@ Result<Response> CurlTransport::send(const Request& request, const BodySink* sin
 
   if (code != CURLE_OK) {
     Error error;
-    if (code == CURLE_ABORTED_BY_CALLBACK && process_stop().requested()) {
+    if ((code == CURLE_ABORTED_BY_CALLBACK || code == CURLE_WRITE_ERROR) && stopping(&transfer) &&
+        !transfer.sink_error) {
       error = interrupted_error(what + ": interrupted");
     } else if (transfer.body_too_large) {
       const auto cap = sink != nullptr && is_success(response.status) ? settings_.max_streamed_body_bytes

@@ -50,7 +50,7 @@ resilience::RateSignal rate_signal(const Response& response) {
 }
 
 Result<Response> RateLimitedTransport::send(const Request& request, const BodySink* sink) {
-  budget_.acquire();
+  if (auto granted = budget_.acquire(request.limits); !granted.ok()) return std::move(granted).error();
   auto result = inner_.send(request, sink);
   if (result.ok()) budget_.observe(rate_signal(*result));
   return result;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/stop.hpp"
 
 namespace gb::http {
 
@@ -26,6 +27,11 @@ struct Request {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{0};  // whole-request limit; 0 = transport default
+  // The caller's bounds: decorators that wait (the rate budget) never wait
+  // past limits.deadline; the transfer stops at its next callback once
+  // limits.cancel is requested (a kInterrupted Error). A transfer that has
+  // started is not cut at the deadline: a chunk half received is worth nothing.
+  CallLimits limits;
 };
 
 // Receives a 2xx body as it streams in. An error aborts the transfer and
@@ -47,7 +53,8 @@ struct Response {
 // Thread-safe. send() returns a Response for ANY HTTP status (the caller
 // classifies it with classify()); an Error only when no complete response
 // arrived: connection failure, timeout, truncated or oversized body (all
-// transient except oversize and aborts, which are permanent).
+// transient except oversize and aborts, which are permanent; kInterrupted
+// when the process's stop or request.limits.cancel was requested).
 // With a sink, a 2xx body is streamed to it and not kept; any other status
 // keeps its (size-capped) body in Response::body.
 class Transport {

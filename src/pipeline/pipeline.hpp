@@ -1,79 +1,80 @@
 #pragma once
 // One export job end to end in one process: submit (or adopt) the job, record
 // it in the store at once, poll it to the end, then land every chunk or
-// cursor page exactly once. Used by `export` and `demo`.
+// cursor page exactly once. Used by `export` and `demo` (run) and by the
+// worker, one bounded slice at a time (run_slice). Made of public units a
+// caller may also drive alone: JobResolver, ChunkUnit, PageUnit.
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "api/jobs_api.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "base/stop.hpp"
+#include "pipeline/export_types.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/progress.hpp"
+#include "pipeline/unit_context.hpp"
 #include "resilience/patience.hpp"
 #include "resilience/retry_loop.hpp"
 #include "sinks/sink.hpp"
 
 namespace gb::pipeline {
 
-struct PipelineSettings {
-  int concurrency = 5;                                             // bulk chunk downloads at once
-  int page_size = 1000;                                            // analytics cursor pages
-  std::uint64_t spill_threshold_bytes = 200ull << 20;              // bigger chunks wait in a temp file, not memory
-  std::filesystem::path spill_dir;                                 // empty = the system's temp dir
-  std::uint64_t landing_batch_bytes = 1ull << 20;                  // batch size when reading a spilled chunk back
-  std::uint64_t memory_budget_bytes = 48ull << 20;                 // all chunk data held in memory at once
-  std::uint64_t max_record_bytes = 2ull << 20;                     // larger records go to the quarantine whole
-  std::uint64_t store_memory_bytes = 4ull << 20;                   // the sink's own cache, charged to the budget
-  std::uint64_t parse_batch_bytes = 2ull << 20;                    // a download hands over batches this big
-  std::size_t landing_queue = 2;                                   // finished chunks waiting for the writer
-  resilience::RetryPolicy retry;                                   // per chunk / page / status call
-  std::chrono::milliseconds poll_interval{15'000};                 // longest wait between polls
-  std::chrono::milliseconds max_job_wait{std::chrono::hours(24)};  // a job still running then: give up
-  const StopSignal* stop = nullptr;  // checked between chunks and pages; nullptr: process_stop() (Ctrl-C)
+// The bounds of one slice of work (a worker's task, which must not hold its
+// message for long).
+struct SliceLimits {
+  // On the pipeline's Clock. No chunk or page download starts after it and
+  // no wait (a retry's backoff, the rate budget) ends after it; a download
+  // already under way finishes and lands (a chunk is worth nothing half
+  // received), so a slice may end later by the longest download.
+  SteadyTime deadline;
+  // The soft time limit: once requested, no new download starts, downloads
+  // stop at their next write callback, waits end at once, and the chunk the
+  // writer is landing commits or rolls back whole. Null: none.
+  const StopSignal* cancel = nullptr;
 };
 
-struct ExportRequest {
-  api::ExportType type;
-  std::string query_json = "{}";      // the job's filter / AsyncQuery body
-  std::optional<std::string> job_id;  // adopt this job instead of creating one
+enum class SliceKind {
+  kFinished,    // every chunk or page has landed or is quarantined: the job is done (final state "landed")
+  kJobRunning,  // the API has not finished the job: poll again after next_poll
+  kMoreToLand,  // the deadline came while landing: what landed is committed, the rest resumes from the ledger
 };
+const char* to_string(SliceKind kind);
 
-struct ExportOutcome {
-  std::string job_id;
-  bool created = false;              // false: named by --job-id or adopted from the store
-  std::string final_state;           // the API's terminal state
-  std::uint64_t chunks_total = 0;    // chunks of the job (pages for analytics)
-  std::uint64_t chunks_skipped = 0;  // landed by an earlier run
-  std::uint64_t chunks_landed = 0;   // landed by this run
-  std::uint64_t chunks_failed = 0;
-  std::uint64_t records = 0;      // landed by this run
-  std::uint64_t quarantined = 0;  // kept in quarantine by this run
+// What the ledger holds for a whole job, over every run and slice.
+struct JobTotals {
+  std::uint64_t chunks = 0;  // landed chunks (pages)
+  std::uint64_t records = 0;
+  std::uint64_t quarantined = 0;
   std::uint64_t bytes = 0;
-  std::string first_failure;      // "chunk C: reason", when chunks_failed > 0
-  double landing_seconds = 0;     // wall time from the first download to the last chunk landed
-  double store_busy_seconds = 0;  // of which the writer spent inside Sink::land
-  bool interrupted = false;       // a stop was requested before every chunk had landed
 };
 
-// The job states after which a run has nothing more to do for a job (it is
-// never adopted again): our "landed", and the API's failed/cancelled/expired.
-const std::vector<std::string>& final_job_states();
-bool is_final_job_state(const std::string& state);
+struct SliceOutcome {
+  SliceKind kind = SliceKind::kFinished;
+  ExportOutcome outcome;                   // this slice's counts (chunks_skipped: landed before it)
+  std::string job_state;                   // the API's state at this slice's poll ("landed" when none was needed)
+  std::chrono::milliseconds next_poll{0};  // kJobRunning: the wait before the next poll (next_poll_delay)
+  std::string first_seen_at;               // when the store first recorded the job (ISO 8601 UTC)
+  JobTotals totals;                        // kFinished: the whole job's, from the ledger (a task's result)
+};
 
-// A stable hash of (type, query) so a rerun of the same export adopts its
-// unfinished job. The query is normalised (parsed and re-serialised with
-// sorted keys) when it is JSON, so whitespace and key order do not matter.
-std::string query_hash(const api::ExportType& type, const std::string& query_json);
+// Sums the job's landed ledger rows (Sink::status).
+Result<JobTotals> job_totals(sinks::Sink& sink, const std::string& job_id);
 
-// Runs exports. Not thread-safe itself (one run() at a time); it starts and
-// joins its own download and writer threads inside run().
+// The wait before the next poll of a job that has been running for
+// `running_for` (from its first-seen time in the store): `first`, then
+// doubling (1, 2, 4, 8 s by default) while the waits so far add up to less
+// than running_for, then `interval` (never more than `interval`).
+std::chrono::milliseconds next_poll_delay(std::chrono::milliseconds running_for, std::chrono::milliseconds first,
+                                          std::chrono::milliseconds interval);
+
+// Runs exports. Not thread-safe itself (one run() or run_slice() at a time);
+// it starts and joins its own download and writer threads inside them, and
+// no exception leaves those threads (what one throws fails its chunk).
 class ExportPipeline {
  public:
   // `patience` is the run's: the one the API stack's transport reports every
@@ -91,15 +92,34 @@ class ExportPipeline {
   // and returns a kInterrupted Error saying how many chunks landed in this run.
   Result<ExportOutcome> run(const ExportRequest& request);
 
+  // One bounded step of the same export, for a worker that must not hold a
+  // message or a slot while a job runs: resolves the job (request.job_id,
+  // request.idempotency_key, or creating it: a keyed submit never creates a
+  // second job), polls it ONCE (a job the store says "landed" is kFinished
+  // without asking the API), and if the API has finished it, lands chunks or
+  // pages until all are in (kFinished), or the deadline comes (kMoreToLand).
+  // A running job gives kJobRunning with next_poll from next_poll_delay over
+  // how long the store has known the job. It never sleeps past the deadline.
+  // Errors, as run()'s:
+  // - kTransient: 429/5xx/resets/outage (retry_after kept: the server's wish,
+  //   to make a broker-held retry), a busy store, chunks that failed only
+  //   transiently (their ledger rows say failed; the next slice retries them);
+  // - kPermanent / kInvalidInput / kUnauthorized (a second 401): never
+  //   retried (400, 403, 404, the job ended FAILED, still running after
+  //   max_job_wait, a chunk that failed permanently, bad arguments);
+  // - kInterrupted: limits.cancel (or the stop signal) was requested; what
+  //   landed is committed, the rest resumes from the ledger.
+  Result<SliceOutcome> run_slice(const ExportRequest& request, const SliceLimits& limits);
+
   // The run's memory budget (its high-water mark says how much was held).
   const MemoryBudget& memory_budget() const { return *budget_; }
 
  private:
-  struct Resolved;
-  Result<Resolved> resolve_job(const ExportRequest& request);
   Result<api::JobSnapshot> poll(const ExportRequest& request, const std::string& job_id);
-  void land_bulk(const ExportRequest& request, const api::JobSnapshot& snapshot, ExportOutcome& outcome);
-  Status land_pages(const ExportRequest& request, ExportOutcome& outcome);
+  void land_bulk(const ExportRequest& request, const api::JobSnapshot& snapshot, ExportOutcome& outcome,
+                 const CallLimits& limits);
+  Status land_pages(const ExportRequest& request, ExportOutcome& outcome, const CallLimits& limits);
+  bool stopping(const CallLimits& limits) const { return stop_.requested() || limits.cancelled(); }
 
   PipelineSettings settings_;
   api::JobsApi& api_;
@@ -110,6 +130,7 @@ class ExportPipeline {
   ProgressObserver& progress_;
   const StopSignal& stop_;
   std::unique_ptr<MemoryBudget> budget_;
+  UnitContext units_;  // after everything it refers to
 };
 
 }  // namespace gb::pipeline

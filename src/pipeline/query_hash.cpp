@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/hash.hpp"
-#include "pipeline/pipeline.hpp"
+#include "pipeline/export_types.hpp"
 
 namespace gb::pipeline {
 

@@ -49,6 +49,13 @@ bool Patience::in_outage() const {
   return outage_since_.has_value();
 }
 
+void Patience::reset() {
+  std::lock_guard lock(mutex_);
+  outage_since_.reset();
+  last_answer_.reset();
+  spent_.reset();
+}
+
 std::optional<Error> Patience::spent() const {
   std::lock_guard lock(mutex_);
   return spent_;

@@ -44,6 +44,11 @@ class Patience {
   // The Error that ended the run, once one has.
   std::optional<Error> spent() const;
 
+  // Starts a new run: no outage, not spent. A worker's slice is a run of its
+  // own (an outage that outlasts one is the broker's to wait out, through
+  // the task's retries), so ExportPipeline::run_slice calls this first.
+  void reset();
+
   std::chrono::milliseconds max_outage() const { return max_outage_; }
 
  private:

@@ -26,15 +26,27 @@ Duration LocalRateLimiter::try_grant_locked(SteadyTime now) {
   return Duration::zero();
 }
 
-void LocalRateLimiter::acquire() {
+Status LocalRateLimiter::acquire(const CallLimits& limits) {
   for (;;) {
+    if (limits.cancelled()) return interrupted_error("rate budget: cancelled while waiting");
     Duration wait;
+    SteadyTime now;
     {
       std::lock_guard lock(mutex_);
-      wait = try_grant_locked(clock_.now());
+      now = clock_.now();
+      wait = try_grant_locked(now);
     }
-    if (wait <= Duration::zero()) return;
-    sleeper_.sleep_for(wait);  // without the lock: others may observe meanwhile
+    if (wait <= Duration::zero()) return ok_status();
+    if (limits.deadline && now + wait > *limits.deadline) {
+      Error e = transient_error("rate budget: no request may go out before the deadline");
+      e.retry_after = std::chrono::ceil<std::chrono::milliseconds>(wait);
+      e.not_sent = true;
+      return e;
+    }
+    // Without the lock: others may observe meanwhile.
+    if (sleeper_.sleep_or_cancel(wait, limits.cancel)) {
+      return interrupted_error("rate budget: cancelled while waiting");
+    }
   }
 }
 

@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "base/clock.hpp"
+#include "base/result.hpp"
+#include "base/stop.hpp"
 
 namespace gb::resilience {
 
@@ -20,11 +22,15 @@ struct RateSignal {
 };
 
 // Thread-safe. acquire() blocks (through the injected Sleeper) until one more
-// request may go out; observe() feeds back what a response said.
+// request may go out, and returns ok; observe() feeds back what a response
+// said. acquire() never waits past `limits.deadline`: when the grant would
+// come later it returns at once a kTransient Error with not_sent and
+// retry_after = the wait (so a worker can hand the wait to the broker); a
+// requested `limits.cancel` ends the wait with a kInterrupted Error.
 class RateBudget {
  public:
   virtual ~RateBudget() = default;
-  virtual void acquire() = 0;
+  virtual Status acquire(const CallLimits& limits) = 0;
   virtual void observe(const RateSignal& signal) = 0;
 };
 
@@ -45,7 +51,7 @@ class LocalRateLimiter final : public RateBudget {
   // Throws std::invalid_argument on a non-positive budget or window (start-up misconfiguration).
   LocalRateLimiter(RateLimiterSettings settings, const Clock& clock, Sleeper& sleeper);
 
-  void acquire() override;
+  Status acquire(const CallLimits& limits) override;
   void observe(const RateSignal& signal) override;
 
   // Requests granted in the current window (for status and tests).

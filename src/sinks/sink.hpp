@@ -66,6 +66,17 @@ struct JobStatus {
   JobInfo job;
   std::vector<ChunkStatus> chunks;
   std::string updated_at;
+  // When the store first recorded the job (ISO 8601 UTC): its first-seen
+  // time, which says how long it has been running (a worker's poll schedule).
+  std::string created_at;
+};
+
+// A landed chunk's ledger row as a resume point: for a cursor page, the
+// cursor of the page after it ("" after the last page); nullopt when not
+// known (a bulk chunk, or a row from before the store kept cursors).
+struct LandedChunk {
+  std::string chunk_id;
+  std::optional<std::string> next_cursor;
 };
 
 // The last state of the API circuit breaker an export saw, so that `status`
@@ -94,6 +105,44 @@ class Sink {
   // already landed, returns already_landed without reading `source`.
   // On any error nothing of the chunk is visible.
   virtual Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts) = 0;
+
+  // land() for a cursor page: the ledger row also keeps `next_cursor`, the
+  // cursor of the page after this one ("" for the last page), which
+  // landed_chunk_cursors() returns. The default drops the cursor (a store
+  // that cannot keep it makes a resumed chain fetch its landed pages again).
+  virtual Result<LandResult> land_page(const ChunkRef& chunk, BatchSource& source, int attempts,
+                                       const std::string& next_cursor) {
+    (void)next_cursor;
+    return land(chunk, source, attempts);
+  }
+
+  // The job's landed chunks with their resume cursors, ordered by chunk id.
+  // The default knows no cursors.
+  virtual Result<std::vector<LandedChunk>> landed_chunk_cursors(const std::string& job_id) {
+    auto ids = landed_chunks(job_id);
+    if (!ids.ok()) return std::move(ids).error();
+    std::vector<LandedChunk> out;
+    out.reserve(ids->size());
+    for (auto& id : *ids) out.push_back(LandedChunk{std::move(id), std::nullopt});
+    return out;
+  }
+
+  // Idempotency keys (a worker's submit: its Celery task id). find_job_by_key
+  // returns the job id recorded for `key`, if any. record_job_key records
+  // `job` (as upsert_job) and key -> job.job_id in ONE transaction, first
+  // writer wins: it returns the job id the key maps to afterwards (another
+  // one than job.job_id when a concurrent submit recorded first). The
+  // defaults refuse (kInternal): a store that cannot keep keys must not let
+  // a redelivered submit create a second job silently.
+  virtual Result<std::optional<std::string>> find_job_by_key(const std::string& key) {
+    (void)key;
+    return internal_error("this store does not keep idempotency keys");
+  }
+  virtual Result<std::string> record_job_key(const std::string& key, const JobInfo& job) {
+    (void)key;
+    (void)job;
+    return internal_error("this store does not keep idempotency keys");
+  }
 
   // Records that a chunk could not be landed (state=failed, attempts, error),
   // unless it has landed already.

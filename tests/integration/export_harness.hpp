@@ -102,6 +102,27 @@ class ExportHarness {
     return outcome;
   }
 
+  // One worker slice (ExportPipeline::run_slice), as a worker task runs it:
+  // a fresh sink and stack, `budget` of time on our side's clock.
+  Result<pipeline::SliceOutcome> run_slice(const std::string& type, const std::string& job_id,
+                                           const std::optional<std::string>& key, Duration budget,
+                                           const StopSignal* cancel = nullptr, const std::string& query = "{}") {
+    auto sink = app::open_sink("sqlite:" + db_path_);
+    if (!sink.ok()) return std::move(sink).error();
+    auto stack = app::ApiStack::build(settings_, *clock_, *sleeper_);
+    if (!stack.ok()) return std::move(stack).error();
+    pipeline::NullProgress quiet;
+    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, (*stack)->patience(), *clock_, *sleeper_, quiet);
+    pipeline::ExportRequest request;
+    auto parsed = api::ExportType::parse(type);
+    if (!parsed.ok()) return std::move(parsed).error();
+    request.type = *parsed;
+    request.query_json = query;
+    if (!job_id.empty()) request.job_id = job_id;
+    request.idempotency_key = key;
+    return p.run_slice(request, pipeline::SliceLimits{clock_->now() + budget, cancel});
+  }
+
   // The most chunk data the last run() held in memory at once.
   std::uint64_t budget_high_water() const { return budget_high_water_; }
 

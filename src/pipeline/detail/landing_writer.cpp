@@ -27,7 +27,10 @@ void LandingWriter::run() {
     Result<sinks::LandResult> landed = internal_error("not landed");
     // A store that throws fails this chunk (its transaction rolled back) and
     // the writer goes on with the next one.
-    if (auto thrown = run_catching([&] { landed = sink_.land(item->chunk, *item->source, item->attempts); })) {
+    if (auto thrown = run_catching([&] {
+          landed = item->next_cursor ? sink_.land_page(item->chunk, *item->source, item->attempts, *item->next_cursor)
+                                     : sink_.land(item->chunk, *item->source, item->attempts);
+        })) {
       landed = internal_error("landing threw: " + *thrown);
     }
     busy_ += clock_.now() - start;

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "base/clock.hpp"
@@ -17,6 +19,8 @@ struct LandingItem {
   sinks::ChunkRef chunk;
   std::unique_ptr<sinks::BatchSource> source;
   int attempts = 1;
+  // A cursor page's: the next page's cursor, kept in its ledger row (Sink::land_page).
+  std::optional<std::string> next_cursor;
   // Told the outcome on the writer thread, after the transaction ended.
   std::function<void(const sinks::ChunkRef&, const Result<sinks::LandResult>&)> done;
 };

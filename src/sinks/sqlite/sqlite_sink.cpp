@@ -29,13 +29,13 @@ constexpr std::string_view kEnsureJob =
 constexpr std::string_view kInsertQuarantine =
     "INSERT INTO quarantine (job_id, chunk_id, ordinal, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kUpsertLanded =
-    "INSERT INTO chunks (job_id, chunk_id, state, records, quarantined, bytes, attempts, error, created_at, "
-    "updated_at) "
-    "VALUES (?1, ?2, 'landed', ?3, ?4, ?5, ?6, '', " GB_NOW ", " GB_NOW
+    "INSERT INTO chunks (job_id, chunk_id, state, records, quarantined, bytes, attempts, error, next_cursor, "
+    "created_at, updated_at) "
+    "VALUES (?1, ?2, 'landed', ?3, ?4, ?5, ?6, '', ?7, " GB_NOW ", " GB_NOW
     ") "
     "ON CONFLICT (job_id, chunk_id) DO UPDATE SET state = 'landed', records = excluded.records, "
     "quarantined = excluded.quarantined, bytes = excluded.bytes, attempts = excluded.attempts, error = '', "
-    "updated_at = excluded.updated_at";
+    "next_cursor = excluded.next_cursor, updated_at = excluded.updated_at";
 // The WHERE keeps a landed chunk landed: a late failure report never downgrades it.
 constexpr std::string_view kUpsertFailed =
     "INSERT INTO chunks (job_id, chunk_id, state, attempts, error, created_at, updated_at) "
@@ -51,6 +51,12 @@ constexpr std::string_view kUpsertApiHealth =
 constexpr std::string_view kApiHealth = "SELECT breaker_state, reason, updated_at FROM api_health WHERE name = 'api'";
 constexpr std::string_view kLandedChunks =
     "SELECT chunk_id FROM chunks WHERE job_id = ?1 AND state = 'landed' ORDER BY chunk_id";
+constexpr std::string_view kLandedCursors =
+    "SELECT chunk_id, next_cursor FROM chunks WHERE job_id = ?1 AND state = 'landed' ORDER BY chunk_id";
+constexpr std::string_view kFindKey = "SELECT job_id FROM job_keys WHERE idem_key = ?1";
+// First writer wins: a key, once recorded, always names the same job.
+constexpr std::string_view kInsertKey =
+    "INSERT INTO job_keys (idem_key, job_id, created_at) VALUES (?1, ?2, " GB_NOW ") ON CONFLICT (idem_key) DO NOTHING";
 // An empty query_hash keeps the stored one (JobInfo's contract).
 constexpr std::string_view kUpsertJob =
     "INSERT INTO jobs (job_id, type, state, error, expected_chunks, query_hash, created_at, updated_at) "
@@ -60,7 +66,7 @@ constexpr std::string_view kUpsertJob =
     "expected_chunks = excluded.expected_chunks, "
     "query_hash = CASE WHEN excluded.query_hash = '' THEN jobs.query_hash ELSE excluded.query_hash END, "
     "updated_at = excluded.updated_at";
-#define GB_JOB_COLUMNS "job_id, type, state, error, expected_chunks, query_hash, updated_at"
+#define GB_JOB_COLUMNS "job_id, type, state, error, expected_chunks, query_hash, updated_at, created_at"
 constexpr std::string_view kAllJobs = "SELECT " GB_JOB_COLUMNS " FROM jobs ORDER BY created_at, rowid";
 constexpr std::string_view kOneJob = "SELECT " GB_JOB_COLUMNS " FROM jobs WHERE job_id = ?1";
 constexpr std::string_view kJobsByQuery = "SELECT " GB_JOB_COLUMNS
@@ -82,6 +88,12 @@ std::string insert_records_sql(int rows) {
     sql += fmt::format("{}(?1, ?2, ?{}, ?{}, ?{})", r == 0 ? "" : ", ", p, p + 1, p + 2);
   }
   return sql;
+}
+
+// An idempotency key comes from a broker message: bounded, printable ASCII.
+bool is_valid_key(const std::string& key) {
+  if (key.empty() || key.size() > 255) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 Status check_chunk(const ChunkRef& chunk) {
@@ -124,7 +136,8 @@ struct SqliteSink::Impl {
   detail::DbHandle db;  // declared before the statements: destroyed after them
   int page_size = 0;
   Statement find_chunk, ensure_job, insert_record, insert_records_n, insert_quarantine, upsert_landed, upsert_failed,
-      landed_chunks, upsert_job, all_jobs, one_job, jobs_by_query, job_chunks, upsert_api_health, read_api_health;
+      landed_chunks, upsert_job, all_jobs, one_job, jobs_by_query, job_chunks, upsert_api_health, read_api_health,
+      landed_cursors, find_key, insert_key;
 
   Status prepare_all() {
     struct Item {
@@ -147,6 +160,9 @@ struct SqliteSink::Impl {
         {&job_chunks, std::string(kJobChunks)},
         {&upsert_api_health, std::string(kUpsertApiHealth)},
         {&read_api_health, std::string(kApiHealth)},
+        {&landed_cursors, std::string(kLandedCursors)},
+        {&find_key, std::string(kFindKey)},
+        {&insert_key, std::string(kInsertKey)},
     };
     for (const auto& item : items) {
       auto stmt = Statement::prepare(db.get(), item.sql);
@@ -236,7 +252,9 @@ struct SqliteSink::Impl {
     return status;
   }
 
-  Result<LandResult> land_locked(const ChunkRef& chunk, BatchSource& source, int attempts) {
+  // next_cursor: a page's (kept in its ledger row); null for a bulk chunk.
+  Result<LandResult> land_locked(const ChunkRef& chunk, BatchSource& source, int attempts,
+                                 const std::string* next_cursor) {
     auto tx = detail::Transaction::begin_immediate(db.get());
     if (!tx) return std::move(tx).error();
     {
@@ -278,6 +296,13 @@ struct SqliteSink::Impl {
     upsert_landed.bind_int(4, static_cast<std::int64_t>(result.quarantined));
     upsert_landed.bind_int(5, static_cast<std::int64_t>(result.bytes));
     upsert_landed.bind_int(6, attempts);
+    // Bound every time: bindings survive a reset, and a bulk chunk must not
+    // inherit the previous page's cursor.
+    if (next_cursor != nullptr) {
+      upsert_landed.bind_text(7, *next_cursor);
+    } else {
+      upsert_landed.bind_null(7);
+    }
     auto ledger = upsert_landed.run("write ledger row");
     if (!ledger) return std::move(ledger).error();
     auto committed = tx->commit();
@@ -354,10 +379,20 @@ Result<std::vector<std::string>> SqliteSink::landed_chunks(const std::string& jo
 }
 
 Result<LandResult> SqliteSink::land(const ChunkRef& chunk, BatchSource& source, int attempts) {
+  return land_with_cursor(chunk, source, attempts, nullptr);
+}
+
+Result<LandResult> SqliteSink::land_page(const ChunkRef& chunk, BatchSource& source, int attempts,
+                                         const std::string& next_cursor) {
+  return land_with_cursor(chunk, source, attempts, &next_cursor);
+}
+
+Result<LandResult> SqliteSink::land_with_cursor(const ChunkRef& chunk, BatchSource& source, int attempts,
+                                                const std::string* next_cursor) {
   auto valid = check_chunk(chunk);
   if (!valid) return std::move(valid).error();
   std::lock_guard lock(impl_->mutex);
-  auto landed = impl_->land_locked(chunk, source, attempts);
+  auto landed = impl_->land_locked(chunk, source, attempts, next_cursor);
   if (landed && !landed->already_landed) {
     log::debug("chunk landed")
         .field("job_id", chunk.job_id)
@@ -368,6 +403,70 @@ Result<LandResult> SqliteSink::land(const ChunkRef& chunk, BatchSource& source, 
         .emit();
   }
   return landed;
+}
+
+Result<std::vector<LandedChunk>> SqliteSink::landed_chunk_cursors(const std::string& job_id) {
+  if (!is_valid_id(job_id)) return invalid_input("sqlite sink: invalid job id");
+  std::lock_guard lock(impl_->mutex);
+  auto& stmt = impl_->landed_cursors;
+  stmt.bind_text(1, job_id);
+  auto use = stmt.use();
+  std::vector<LandedChunk> out;
+  for (;;) {
+    auto row = stmt.step("list landed chunks");
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    LandedChunk c;
+    c.chunk_id = stmt.column_text(0);
+    if (!stmt.column_is_null(1)) c.next_cursor = stmt.column_text(1);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> SqliteSink::find_job_by_key(const std::string& key) {
+  if (!is_valid_key(key)) return invalid_input("sqlite sink: invalid idempotency key");
+  std::lock_guard lock(impl_->mutex);
+  auto& stmt = impl_->find_key;
+  stmt.bind_text(1, key);
+  auto use = stmt.use();
+  auto row = stmt.step("find job by idempotency key");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<std::string>{};
+  return std::optional<std::string>{stmt.column_text(0)};
+}
+
+Result<std::string> SqliteSink::record_job_key(const std::string& key, const JobInfo& job) {
+  if (!is_valid_key(key)) return invalid_input("sqlite sink: invalid idempotency key");
+  if (!is_valid_id(job.job_id)) return invalid_input("sqlite sink: invalid job id");
+  std::lock_guard lock(impl_->mutex);
+  auto tx = detail::Transaction::begin_immediate(impl_->db.get());
+  if (!tx) return std::move(tx).error();
+  auto& upsert = impl_->upsert_job;
+  upsert.bind_text(1, job.job_id);
+  upsert.bind_text(2, job.type);
+  upsert.bind_text(3, job.state);
+  const std::string job_error = for_ledger(job.error);
+  upsert.bind_text(4, job_error);
+  upsert.bind_int(5, job.expected_chunks);
+  upsert.bind_text(6, job.query_hash);
+  if (auto done = upsert.run("upsert job"); !done) return std::move(done).error();
+  auto& insert = impl_->insert_key;
+  insert.bind_text(1, key);
+  insert.bind_text(2, job.job_id);
+  if (auto done = insert.run("record idempotency key"); !done) return std::move(done).error();
+  std::string recorded;
+  {
+    auto& find = impl_->find_key;
+    find.bind_text(1, key);
+    auto use = find.use();
+    auto row = find.step("read idempotency key");
+    if (!row) return std::move(row).error();
+    if (!*row) return internal_error("sqlite sink: the idempotency key just recorded is not there");
+    recorded = find.column_text(0);
+  }
+  if (auto committed = tx->commit(); !committed) return std::move(committed).error();
+  return recorded;
 }
 
 Status SqliteSink::mark_failed(const ChunkRef& chunk, int attempts, const std::string& error) {
@@ -445,6 +544,7 @@ Result<std::vector<JobStatus>> SqliteSink::status(const std::optional<std::strin
       JobStatus js;
       js.job = job_from_row(jobs);
       js.updated_at = jobs.column_text(6);
+      js.created_at = jobs.column_text(7);
       out.push_back(std::move(js));
     }
   }

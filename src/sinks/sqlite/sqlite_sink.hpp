@@ -37,7 +37,9 @@ struct SqliteSettings {
   std::int64_t journal_size_limit = std::int64_t{64} * 1024 * 1024;
 };
 
-// Sink over one SQLite connection. Every call takes one mutex (SQLite has one
+// Sink over one SQLite connection. The file is in WAL mode with a busy
+// timeout (SqliteSettings::busy_timeout), so the worker processes of one
+// machine can share it. Every call takes one mutex (SQLite has one
 // writer anyway), so it is thread-safe; callers feed it from one writer thread
 // for speed. land() holds the write lock while it reads its BatchSource: a
 // source that blocks on the network blocks other writers meanwhile. Several
@@ -56,6 +58,13 @@ class SqliteSink final : public Sink {
   Status upsert_job(const JobInfo& job) override;
   Result<std::vector<std::string>> landed_chunks(const std::string& job_id) override;
   Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts) override;
+  Result<LandResult> land_page(const ChunkRef& chunk, BatchSource& source, int attempts,
+                               const std::string& next_cursor) override;
+  Result<std::vector<LandedChunk>> landed_chunk_cursors(const std::string& job_id) override;
+  // Keys are 1-255 bytes of printable ASCII (a Celery task id is a UUID);
+  // anything else is kInvalidInput.
+  Result<std::optional<std::string>> find_job_by_key(const std::string& key) override;
+  Result<std::string> record_job_key(const std::string& key, const JobInfo& job) override;
   Status mark_failed(const ChunkRef& chunk, int attempts, const std::string& error) override;
   // Jobs ordered by creation then id, each with its chunks ordered by id. An
   // unknown job_id gives an empty list.
@@ -70,11 +79,13 @@ class SqliteSink final : public Sink {
   // The file's actual page size (an existing file keeps its own).
   int page_size() const;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
  private:
   struct Impl;
   explicit SqliteSink(std::unique_ptr<Impl> impl);
+  Result<LandResult> land_with_cursor(const ChunkRef& chunk, BatchSource& source, int attempts,
+                                      const std::string* next_cursor);
   std::unique_ptr<Impl> impl_;
 };
 

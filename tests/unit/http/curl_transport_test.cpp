@@ -403,3 +403,45 @@ TEST_F(TlsTest, TrustedCertificateWorks) {
 
 }  // namespace
 }  // namespace gb::http
+
+namespace gb::http {
+namespace {
+
+TEST_F(CurlTransportTest, ACancelStopsADownloadAtTheNextWriteCallback) {
+  CurlTransport t;
+  StopSignal cancel;
+  std::uint64_t got = 0;
+  const BodySink sink = [&](std::string_view bytes) {
+    got += bytes.size();
+    cancel.request();  // the soft time limit fires while the body streams in
+    return ok_status();
+  };
+  Request r = get(url("/bytes?n=20000000"));
+  r.limits.cancel = &cancel;
+  auto out = t.send(r, &sink);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::kInterrupted) << out.error().describe();
+  EXPECT_LT(got, 20'000'000u);
+  EXPECT_FALSE(process_stop().requested());
+  EXPECT_TRUE(t.send(get(url("/ok"))).ok());  // the pool recovers
+}
+
+TEST_F(CurlTransportTest, ACancelStopsAWaitForASlowServer) {
+  CurlTransport t;
+  StopSignal cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel.request();
+  });
+  Request r = get(url("/slow?ms=4000"));
+  r.limits.cancel = &cancel;
+  const auto start = std::chrono::steady_clock::now();
+  auto out = t.send(r);
+  canceller.join();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::kInterrupted) << out.error().describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+}  // namespace
+}  // namespace gb::http

@@ -21,24 +21,25 @@ class ScriptedApi final : public api::JobsApi {
   int create_calls = 0;
   int get_calls = 0;
 
-  Result<std::string> create_job(const api::ExportType&, const std::string&) override {
+  Result<std::string> create_job(const api::ExportType&, const std::string&, const CallLimits&) override {
     ++create_calls;
     if (creates.empty()) return permanent_error("no more scripted creates");
     auto r = creates.front();
     creates.pop_front();
     return r;
   }
-  Result<api::JobSnapshot> get_job(const api::ExportType&, const std::string&) override {
+  Result<api::JobSnapshot> get_job(const api::ExportType&, const std::string&, const CallLimits&) override {
     ++get_calls;
     api::JobSnapshot s;
     s.state = "completed";
     s.phase = api::JobPhase::kSucceeded;  // no chunks: nothing to download
     return s;
   }
-  Status download_chunk(const api::ChunkInfo&, const http::BodySink&) override {
+  Status download_chunk(const api::ChunkInfo&, const http::BodySink&, const CallLimits&) override {
     return permanent_error("not scripted");
   }
-  Result<api::Page> fetch_page(const api::ExportType&, const std::string&, const std::string&, int) override {
+  Result<api::Page> fetch_page(const api::ExportType&, const std::string&, const std::string&, int,
+                               const CallLimits&) override {
     return permanent_error("not scripted");
   }
 };

@@ -28,15 +28,17 @@ class ThrowingApi final : public api::JobsApi {
   std::string throws_on;
   std::function<void()> thrower;
 
-  Result<std::string> create_job(const api::ExportType&, const std::string&) override { return std::string("job-t"); }
-  Result<api::JobSnapshot> get_job(const api::ExportType&, const std::string&) override {
+  Result<std::string> create_job(const api::ExportType&, const std::string&, const CallLimits&) override {
+    return std::string("job-t");
+  }
+  Result<api::JobSnapshot> get_job(const api::ExportType&, const std::string&, const CallLimits&) override {
     api::JobSnapshot s;
     s.state = "FULFILLED";
     s.phase = api::JobPhase::kSucceeded;
     for (const char* id : {"c1", "c2", "c3"}) s.chunks.push_back({id, std::string("http://sim/") + id, 0});
     return s;
   }
-  Status download_chunk(const api::ChunkInfo& chunk, const http::BodySink& sink) override {
+  Status download_chunk(const api::ChunkInfo& chunk, const http::BodySink& sink, const CallLimits&) override {
     if (chunk.chunk_id == throws_on && thrower) {
       auto t = std::move(thrower);
       thrower = nullptr;
@@ -45,7 +47,8 @@ class ThrowingApi final : public api::JobsApi {
     const std::string body = R"([{"id":")" + chunk.chunk_id + R"(-a"},{"id":")" + chunk.chunk_id + R"(-b"}])";
     return sink(body);
   }
-  Result<api::Page> fetch_page(const api::ExportType&, const std::string&, const std::string&, int) override {
+  Result<api::Page> fetch_page(const api::ExportType&, const std::string&, const std::string&, int,
+                               const CallLimits&) override {
     return permanent_error("bulk jobs have no pages");
   }
 };

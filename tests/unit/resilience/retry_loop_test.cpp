@@ -205,3 +205,80 @@ TEST(RetryWithPatience, ARetryAfterLongerThanThePatienceLeftEndsAtOnce) {
 
 }  // namespace
 }  // namespace gb::resilience
+
+namespace gb::resilience {
+namespace {
+
+TEST(RetryWithBounds, NoWaitEndsAfterTheDeadline) {
+  FakeClock clock;
+  Patience patience(std::chrono::minutes(5), clock);
+  RetryPolicy p = policy();
+  p.max_attempts = 100;
+  bool deadline_hit = false;
+  RetryBounds bounds;
+  bounds.clock = &clock;
+  bounds.limits.deadline = clock.now() + std::chrono::seconds(3);
+  bounds.deadline_hit = &deadline_hit;
+  int attempts = 0;
+  auto out = retry(
+      p, patience, clock, bounds,
+      [&](int) -> Result<int> {
+        ++attempts;
+        Error e = transient_error("429");
+        e.http_status = 429;
+        e.retry_after = milliseconds(1000);
+        return e;
+      },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_TRUE(out.error().transient());
+  EXPECT_EQ(out.error().retry_after, milliseconds(1000));  // the server's wish, kept for the broker
+  EXPECT_TRUE(deadline_hit);
+  EXPECT_EQ(attempts, 4);  // at 0, 1, 2, 3 s; the next would start after the deadline
+  EXPECT_LE(clock.total_slept(), std::chrono::seconds(3));
+}
+
+TEST(RetryWithBounds, RunningOutOfAttemptsIsNotTheDeadline) {
+  FakeClock clock;
+  Patience patience(std::chrono::minutes(5), clock);
+  bool deadline_hit = false;
+  RetryBounds bounds;
+  bounds.clock = &clock;
+  bounds.limits.deadline = clock.now() + std::chrono::hours(1);
+  bounds.deadline_hit = &deadline_hit;
+  auto out = retry(
+      policy(), patience, clock, bounds, [&](int) -> Result<int> { return transient_error("cut short"); },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_FALSE(deadline_hit);
+}
+
+TEST(RetryWithBounds, ACancelEndsTheLoopWithInterrupted) {
+  FakeClock clock;
+  Patience patience(std::chrono::minutes(5), clock);
+  StopSignal cancel;
+  RetryBounds bounds;
+  bounds.limits.cancel = &cancel;
+  int attempts = 0;
+  auto out = retry(
+      policy(), patience, clock, bounds,
+      [&](int) -> Result<int> {
+        ++attempts;
+        cancel.request();  // the soft time limit fires during the first attempt
+        return transient_error("503");
+      },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::kInterrupted);
+  EXPECT_EQ(attempts, 1);
+  // Cancelled before it starts: no attempt at all.
+  attempts = 0;
+  auto again = retry(
+      policy(), patience, clock, bounds, [&](int) -> Result<int> { return ++attempts; },
+      [](const Error&, int, milliseconds) {});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(attempts, 0);
+}
+
+}  // namespace
+}  // namespace gb::resilience

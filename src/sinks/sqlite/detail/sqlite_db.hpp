@@ -74,6 +74,7 @@ class Statement {
              : sqlite3_bind_blob(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
   }
   void bind_int(int index, std::int64_t value) { note(sqlite3_bind_int64(stmt_.get(), index, value)); }
+  void bind_null(int index) { note(sqlite3_bind_null(stmt_.get(), index)); }
   // A BLOB of `size` zero bytes that takes no memory; write_blob() fills it.
   void bind_zeroblob(int index, std::uint64_t size) {
     note(sqlite3_bind_zeroblob64(stmt_.get(), index, static_cast<sqlite3_uint64>(size)));
@@ -86,6 +87,7 @@ class Statement {
 
   std::string column_text(int index) const;
   std::int64_t column_int(int index) const { return sqlite3_column_int64(stmt_.get(), index); }
+  bool column_is_null(int index) const { return sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL; }
 
  private:
   static constexpr std::size_t kMaxBind = 0x7fffffff;  // sqlite3_bind_* take an int length

@@ -72,6 +72,20 @@ CREATE TABLE api_health (
   updated_at    TEXT NOT NULL
 );
 )sql",
+    // 2 -> 3
+    R"sql(
+-- A cursor page's row keeps the cursor of the page after it (NULL: not
+-- known, as in rows written before version 3, and for bulk chunks; '' after
+-- the last page), so a page chain resumes where it stopped.
+ALTER TABLE chunks ADD COLUMN next_cursor TEXT;
+-- Idempotency keys (a Celery task id): which job a submit created, so a
+-- redelivered submit adopts it instead of creating a second one.
+CREATE TABLE job_keys (
+  idem_key   TEXT NOT NULL PRIMARY KEY,
+  job_id     TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+)sql",
 };
 
 const char* sync_name(SqliteSync sync) {

@@ -1,0 +1,15 @@
+#pragma once
+// UTC timestamps as the dead letters write them: "2026-12-01T23:05:07.123Z".
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gb::worker::detail {
+
+std::string format_utc_ms(std::chrono::system_clock::time_point t);
+// Reads exactly what format_utc_ms writes (also without the milliseconds);
+// nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_utc_ms(std::string_view text);
+
+}  // namespace gb::worker::detail
