@@ -266,6 +266,13 @@ class StatsSampler {
   std::thread thread_;
 };
 
+// How many times `needle` occurs in `text` (log lines of one kind).
+inline int occurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
 inline constexpr const char* kJobStatusRoute = "GET /api/v2/bulk/jobs/{jobId}";
 inline constexpr const char* kJobCreateRoute = "POST /api/v2/bulk/jobs/{jobType}";
 inline constexpr const char* kTokenRoute = "POST /oauth/token";
@@ -325,8 +332,7 @@ class Interop {
                                      "--sink",           "sqlite:" + db_path(),
                                      "--result-backend", flags.backend,
                                      "--api-url",        sim_->base_url(),
-                                     "--login-url",      sim_->base_url(),
-                                     "--poll-interval",  "0.2"};
+                                     "--login-url",      sim_->base_url()};
     argv.insert(argv.end(), flags.extra.begin(), flags.extra.end());
     return argv;
   }
