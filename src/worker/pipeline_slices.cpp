@@ -71,9 +71,14 @@ Result<SliceResult> PipelineSliceRunner::run_slice(const Task& task, const Slice
   result.job_id = slice->outcome.job_id;
   result.job_type = request->type.to_string();
   result.state = slice->job_state;
-  result.chunks = slice->outcome.chunks_total;
-  result.records = slice->outcome.records;
-  result.quarantined = slice->outcome.quarantined;
+  if (result.kind == SliceResult::Kind::kFinished) {
+    // The whole job's, from the ledger: the same answer whichever slice (or
+    // redelivery) finished it. "landed" is the store's final state, as `status` says.
+    result.state = "landed";
+    result.chunks = slice->totals.chunks;
+    result.records = slice->totals.records;
+    result.quarantined = slice->totals.quarantined;
+  }
   return result;
 }
 
