@@ -10,9 +10,10 @@
 //    timed from spawn to exit;
 // 2. worker: a fresh `genesys-bulk worker --concurrency 1` on a fresh file,
 //    started and ready (its queue declared, its child up) before the clock
-//    starts; then `genesys-bulk submit --job-id JOB --wait`, timed from spawn
-//    to exit (publish, consume, land, result back through rpc://). The peak
-//    RSS (VmHWM) of each worker child is sampled every 2 ms.
+//    starts; then process_bulk_job_task(JOB) published as Python's send_task
+//    does (celery/'s encoder, a confirmed publish, reply_to a queue of ours),
+//    timed until the rpc:// result arrives. The peak RSS (VmHWM) of each
+//    worker child is sampled every 2 ms.
 // Both runs must land the exact set (checked against the simulator).
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -33,8 +34,12 @@
 #include <thread>
 #include <vector>
 
+#include "amqp/broker_url.hpp"
+#include "amqp/consumer.hpp"
+#include "amqp/publisher.hpp"
 #include "app/detail/verify.hpp"
 #include "base/log.hpp"
+#include "celery/task_message.hpp"
 #include "simulator/simulator.hpp"
 #include "testing/rabbitmq_server.hpp"
 
@@ -120,22 +125,40 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-// Waits for `pid`, sampling the peak RSS of `watch_children_of`'s children
-// (0: none) every 2 ms. Its exit status, and the peak per child in KiB.
-int wait_sampling(pid_t pid, pid_t watch_children_of, std::map<pid_t, long>& peaks) {
-  int status = 0;
-  for (;;) {
-    if (watch_children_of > 0) {
-      for (const pid_t child : children_of(watch_children_of)) {
-        peaks[child] = std::max(peaks[child], vm_hwm_kib(child));
-      }
-    }
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0) return -1;
-    usleep(2000);
+// Sends process_bulk_job_task(job_id, type) to `queue` as Python Celery does,
+// with rpc:// results to a reply queue of ours, and waits for the result
+// (sampling the RSS of `worker`'s children meanwhile). Throws on FAILURE.
+void run_task(const std::string& broker, const std::string& queue, const std::string& job_id, const std::string& type,
+              int run, pid_t worker, std::map<pid_t, long>& peaks) {
+  auto url = gb::amqp::BrokerUrl::parse(broker);
+  if (!url) throw std::runtime_error(url.error().describe());
+  auto consumer = gb::amqp::Consumer::open(*url);
+  if (!consumer) throw std::runtime_error(consumer.error().describe());
+  const std::string reply_queue = fmt::format("bench-reply-{}", run);
+  if (auto d = consumer->connection().declare_queue(reply_queue, false); !d)
+    throw std::runtime_error(d.error().describe());
+  if (auto c = consumer->consume(reply_queue); !c) throw std::runtime_error(c.error().describe());
+  auto publisher = gb::amqp::Publisher::open(*url);
+  if (!publisher) throw std::runtime_error(publisher.error().describe());
+  gb::celery::TaskRequest task;
+  task.task = "bulk_processor.process_bulk_job_task";
+  task.id = fmt::format("00000000-0000-4000-8000-{:012d}", run);
+  task.args_json = fmt::format(R"(["{}", "{}"])", job_id, type);
+  task.reply_to = reply_queue;
+  task.origin = "bench_worker";
+  if (auto p = publisher->publish("", queue, gb::celery::encode_task(task)); !p) {
+    throw std::runtime_error(p.error().describe());
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  for (;;) {
+    for (const pid_t child : children_of(worker)) peaks[child] = std::max(peaks[child], vm_hwm_kib(child));
+    auto delivery = consumer->next_delivery(std::chrono::milliseconds(2));
+    if (!delivery) throw std::runtime_error(delivery.error().describe());
+    if (!*delivery) continue;
+    const std::string& body = (*delivery)->message.body;
+    (void)consumer->ack((*delivery)->tag);
+    if (body.find("\"SUCCESS\"") != std::string::npos) return;
+    if (body.find("\"FAILURE\"") != std::string::npos) throw std::runtime_error("the task failed: " + body);
+  }
 }
 
 void check_exact(const gb::simulator::Server& server, const std::string& job_id, const std::string& db,
@@ -222,15 +245,17 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_for(500ms);  // its child connected and consuming
       start = Clock::now();
-      const pid_t submit = spawn_binary({"submit", "--broker", rabbit.url(), "--queue", queue, "--type",
-                                         "bulk:interactions", "--job-id", job, "--wait", "--timeout", "600"},
-                                        log);
       std::map<pid_t, long> peaks;
-      const int submitted = wait_sampling(submit, worker, peaks);
+      try {
+        run_task(rabbit.url(), queue, job, "bulk:interactions", run, worker, peaks);
+      } catch (const std::exception& e) {
+        ::kill(-worker, SIGKILL);
+        waitpid(worker, nullptr, 0);
+        throw std::runtime_error(std::string(e.what()) + "\n" + slurp(worker_log));
+      }
       seconds = std::chrono::duration<double>(Clock::now() - start).count();
       ::kill(-worker, SIGKILL);
       waitpid(worker, nullptr, 0);
-      if (submitted != 0) throw std::runtime_error("submit --wait failed: " + slurp(log) + slurp(worker_log));
       check_exact(**server, job, db, "worker");
       if (run > 0) {
         worker_rate.push_back(static_cast<double>(records) / seconds);
@@ -249,7 +274,7 @@ int main(int argc, char** argv) {
     fmt::print("  export (process, spawn to exit)                 : {:>8.0f} records/s  peak RSS {:.1f} MB\n", e,
                median(export_rss));
     fmt::print(
-        "  worker, 1 child (submit --wait: publish to result): {:>8.0f} records/s  {:>5.1f}% of export (target >= "
+        "  worker, 1 child (publish to rpc:// result)       : {:>8.0f} records/s  {:>5.1f}% of export (target >= "
         "90%)\n",
         w, 100.0 * w / e);
     fmt::print("  peak RSS per worker child (VmHWM)                 : {:.1f} MB\n", median(child_rss));
