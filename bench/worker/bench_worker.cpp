@@ -203,9 +203,7 @@ int main(int argc, char** argv) {
     const std::string job = (*server)->jobs()[0].job_id;
     const std::string db = (fs::path(dir) / "bench-worker.db").string();
     const std::string log = (fs::path(dir) / "bench-worker.log").string();
-    const std::vector<std::string> genesys = {"--api-url",       base, "--login-url",      base,
-                                              "--poll-interval", "1",  "--no-compression", "--rate-limit",
-                                              "1000000/60"};
+    const std::vector<std::string> genesys = {"--api-url", base, "--login-url", base, "--no-compression"};
 
     std::vector<double> export_rate, worker_rate, export_rss, child_rss;
     for (int run = 0; run <= runs; ++run) {  // run 0 warms the simulator's cache and the page cache
@@ -271,13 +269,13 @@ int main(int argc, char** argv) {
     const double e = median(export_rate), w = median(worker_rate);
     fmt::print("bench_worker: {} records in {} chunks of bulk:interactions, {} bytes per record, median of {} runs\n",
                records, chunks, record_bytes, runs);
-    fmt::print("  export (process, spawn to exit)                 : {:>8.0f} records/s  peak RSS {:.1f} MB\n", e,
+    fmt::print("  export (a process, spawn to exit)         : {:>8.0f} records/s  peak RSS {:.1f} MB\n", e,
                median(export_rss));
     fmt::print(
-        "  worker, 1 child (publish to rpc:// result)       : {:>8.0f} records/s  {:>5.1f}% of export (target >= "
+        "  worker, 1 child (publish to its result)  : {:>8.0f} records/s  {:>5.1f}% of export (target >= "
         "90%)\n",
         w, 100.0 * w / e);
-    fmt::print("  peak RSS per worker child (VmHWM)                 : {:.1f} MB\n", median(child_rss));
+    fmt::print("  peak RSS per worker child (VmHWM)         : {:.1f} MB\n", median(child_rss));
   } catch (const std::exception& ex) {
     fmt::print(stderr, "bench_worker: {}\n", ex.what());
     return 1;
