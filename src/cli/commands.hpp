@@ -12,5 +12,6 @@ void add_status_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_worker_command(CLI::App& app, int& exit_code);
 void add_dlq_command(CLI::App& app, int& exit_code);
+void add_submit_command(CLI::App& app, int& exit_code);
 
 }  // namespace gb::cli

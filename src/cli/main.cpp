@@ -16,6 +16,7 @@ int main(int argc, char** argv) try {
   gb::cli::add_simulate_command(app, exit_code);
   gb::cli::add_worker_command(app, exit_code);
   gb::cli::add_dlq_command(app, exit_code);
+  gb::cli::add_submit_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
