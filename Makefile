@@ -1,6 +1,8 @@
 # genesys-bulk: the README's two commands and a few helpers.
 #
 #   make demo   set up, build release into build/, run ./build/genesys-bulk demo
+#   make demo-worker  the same build, then scripts/demo-worker: a private
+#               RabbitMQ, the simulator with faults, two workers, a Python producer
 #   make test   set up, build with ASan+UBSan into build-san/, run every test,
 #               then every fuzz target briefly (clang, build-fuzz/)
 #   make build  set up, build release into build/
@@ -23,7 +25,7 @@ FUZZ_SECONDS ?= 300
 CMAKE ?= cmake
 CTEST ?= ctest
 
-.PHONY: all setup build demo test bench fuzz fuzz-build clean
+.PHONY: all setup build demo demo-worker test bench fuzz fuzz-build clean
 
 all: build
 
@@ -43,6 +45,11 @@ build: setup
 
 demo: build
 	./$(BUILD_DIR)/genesys-bulk demo
+
+# The fleet's counterpart of `make demo`: exits non-zero when a result is
+# wrong, and stops everything it started.
+demo-worker: build
+	bash scripts/demo-worker ./$(BUILD_DIR)/genesys-bulk
 
 # Every test (unit, integration, e2e, conformance) under AddressSanitizer and
 # UndefinedBehaviorSanitizer; scripts/run-tests fails on any failed or

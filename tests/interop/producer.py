@@ -5,7 +5,7 @@ returns, as one JSON line on stdout.
 
     producer.py --broker amqp://... --backend rpc:// --task NAME --args JSON
                 [--kwargs JSON] [--timeout S] [--countdown S] [--expires S]
-                [--protocol 1|2] [--count N]
+                [--protocol 1|2] [--count N] [--task-id ID] [--no-wait]
 
 On success: {"ok": true, "result": ..., "task_id": ...}. When get() raises:
 {"ok": false, "exc_type": ..., "exc_message": ..., "task_id": ...}, exit 0,
@@ -32,6 +32,7 @@ def main() -> int:
     parser.add_argument("--protocol", type=int, default=2)
     parser.add_argument("--count", type=int, default=1, help="send this many tasks, then wait for all")
     parser.add_argument("--no-wait", action="store_true", help="print the task ids and exit")
+    parser.add_argument("--task-id", help="send with this task id (a redelivery, as far as the worker can tell)")
     opts = parser.parse_args()
 
     app = Celery("producer", broker=opts.broker, backend=opts.backend)
@@ -41,6 +42,8 @@ def main() -> int:
         options["countdown"] = opts.countdown
     if opts.expires is not None:
         options["expires"] = opts.expires
+    if opts.task_id:
+        options["task_id"] = opts.task_id
 
     sent = [app.send_task(opts.task, args=json.loads(opts.args), kwargs=json.loads(opts.kwargs), **options)
             for _ in range(opts.count)]
