@@ -26,6 +26,10 @@ struct Error {
   int http_status = 0;                                   // 0 when no HTTP response was received
   std::optional<std::chrono::milliseconds> retry_after;  // server's wish, if it said one
   std::string correlation_id;                            // ININ-Correlation-Id, if any
+  // When we gave up (an outage outlasting --max-outage), http_status stays 0
+  // (the decision is ours) and this keeps the server's last answer, for
+  // diagnostics such as a dead letter.
+  int last_http_status = 0;
   // The request never left this process (no connection, no token, the breaker
   // refused it): the server cannot have acted on it, so even a call that is
   // not idempotent (creating a job) may be tried again.

@@ -91,6 +91,7 @@ const Error& Patience::culprit_locked(const Error& latest) const {
 Error Patience::give_up_locked(const Error& last, std::string message) {
   Error e = transient_error(std::move(message) + "; run the same command again to resume");
   e.retry_after = last.retry_after;
+  e.last_http_status = culprit_locked(last).http_status;
   spent_ = e;
   return e;
 }

@@ -238,7 +238,7 @@ Handled TaskRunner::dead_letter(const Task* task, const Message& message, const 
   }
   letter.reason = error.describe();
   letter.error_kind = std::move(error_kind);
-  letter.http_status = error.http_status;
+  letter.http_status = error.http_status != 0 ? error.http_status : error.last_http_status;
   letter.correlation_id = error.correlation_id;
   letter.first_seen = first_seen;
   letter.last_seen = wall_();
