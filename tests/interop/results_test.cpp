@@ -35,8 +35,14 @@ class ResultsTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ResultsTest, SendTaskThenGetReturnsTheSummary) {
   const Case c = GetParam();
-  Interop world(std::string(c.redis ? "redis" : "rpc") + (c.producer_first ? "-pf" : "-wf"),
-                quick_simulator(3000, 1000));
+  // Faults on, as in the "Done when": each costs a retry (in the
+  // slice, or through the broker), none may change what lands.
+  simulator::Settings sim = quick_simulator(3000, 1000);
+  sim.faults.too_many_requests.count = 1;
+  sim.faults.server_error.count = 1;
+  sim.faults.reset_mid_body.count = 1;
+  sim.faults.truncated_body.count = 1;
+  Interop world(std::string(c.redis ? "redis" : "rpc") + (c.producer_first ? "-pf" : "-wf"), sim);
   GB_REQUIRE_BROKER(world);
   std::unique_ptr<fixtures::RedisServer> redis;
   if (c.redis) redis = std::make_unique<fixtures::RedisServer>();
