@@ -153,7 +153,10 @@ std::string canonical_request(const SigningRequest& request, const HeaderList& s
   std::string out = request.method + "\n" + request.canonical_uri + "\n" + canonical_query(request.query) + "\n";
   std::string names;
   for (const auto& [name, value] : signed_headers) {
-    out += name + ":" + value + "\n";
+    out += name;
+    out += ':';
+    out += value;
+    out += '\n';
     if (!names.empty()) names.push_back(';');
     names += name;
   }

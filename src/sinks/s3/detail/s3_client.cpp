@@ -182,7 +182,7 @@ Result<S3Client::Answer> S3Client::perform(const Call& call) {
     return true;
   };
   bool added = add("Expect:");  // no 100-continue round trip
-  for (const auto& [name, value] : all) added = added && add(name + ": " + value);
+  for (const auto& [name, value] : all) added = added && add(fmt::format("{}: {}", name, value));
   if (!added) return internal_error("S3 " + what + ": out of memory");
 
   Transfer t;
