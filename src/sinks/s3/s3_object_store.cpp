@@ -70,7 +70,11 @@ class S3ObjectWrite final : public ObjectWrite {
       spool_ = std::move(*spool);
     }
     buffer_.append(bytes);
-    if (buffer_.size() >= kSpoolBuffer) return flush();
+    if (buffer_.size() >= kSpoolBuffer) {
+      if (auto st = flush(); !st) return st;
+      // From here on it only gathers kSpoolBuffer bytes at a time.
+      if (buffer_.capacity() > 2 * kSpoolBuffer) buffer_.shrink_to_fit();
+    }
     return ok_status();
   }
 
@@ -127,17 +131,23 @@ class S3ObjectWrite final : public ObjectWrite {
     return st;
   }
 
+  // Each part is hashed, then sent, straight from the spool file: no part
+  // is ever held in memory.
   Status upload_parts(const std::string& id, std::uint64_t parts) {
     const S3Settings& s = client_.settings();
-    std::string part;
+    std::string piece(kSpoolBuffer, '\0');
     for (std::uint64_t i = 0; i < parts; ++i) {
-      const std::uint64_t offset = i * s.part_size;
-      const std::size_t n = static_cast<std::size_t>(std::min(s.part_size, size_ - offset));
-      part.resize(n);
-      if (auto st = spool_->read_at(offset, part.data(), n); !st) return st;
       Body body;
-      body.memory = part;
-      body.sha256 = s3::sha256_hex(part);
+      body.fd = spool_->fd();
+      body.offset = i * s.part_size;
+      body.size = std::min(s.part_size, size_ - body.offset);
+      s3::detail::Sha256 part_sha;
+      for (std::uint64_t at = 0; at < body.size; at += piece.size()) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), body.size - at));
+        if (auto st = spool_->read_at(body.offset + at, piece.data(), n); !st) return st;
+        part_sha.update(std::string_view(piece).substr(0, n));
+      }
+      body.sha256 = part_sha.finish_hex();
       const int number = static_cast<int>(i + 1);
       auto etag = with_retries(s.request_attempts, [&] { return client_.upload_part(key_, id, number, body); });
       if (!etag) return std::move(etag).error();

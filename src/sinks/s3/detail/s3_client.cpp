@@ -157,9 +157,15 @@ Result<S3Client::Answer> S3Client::perform(const Call& call) {
   CURL* h = handle.get();
 
   std::string path = "/" + settings_.bucket;
-  if (!call.key.empty()) path += "/" + uri_encode(call.key, true);
+  if (!call.key.empty()) {
+    path += '/';
+    path += uri_encode(call.key, true);
+  }
   std::string url = settings_.endpoint + path;
-  if (!call.query.empty()) url += "?" + canonical_query(call.query);
+  if (!call.query.empty()) {
+    url += '?';
+    url += canonical_query(call.query);
+  }
 
   SigningRequest req;
   req.method = call.method;
@@ -210,6 +216,8 @@ Result<S3Client::Answer> S3Client::perform(const Call& call) {
     curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, seek_body);
     curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(call.body->length()));
+    // Fewer, larger reads from the spool file and sends (default 64 KiB).
+    curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
     if (call.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   } else if (call.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
