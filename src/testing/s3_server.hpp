@@ -34,8 +34,12 @@ class S3Server {
   // node and the npm package are there (scripts/setup installs both).
   static bool available() { return ::access(kNode, X_OK) == 0 && std::filesystem::exists(script()); }
 
-  explicit S3Server(std::string bucket = "gb-test-bucket") : bucket_(std::move(bucket)), dir_("gb-s3rver") {
+  // tls: serve https with a self-signed certificate made here (openssl
+  // req), which no client trusts: for the test that verification is on.
+  explicit S3Server(std::string bucket = "gb-test-bucket", bool tls = false)
+      : bucket_(std::move(bucket)), tls_(tls), dir_("gb-s3rver") {
     std::filesystem::create_directories(dir_.path() / "data");
+    if (tls_) make_certificate();
     start();
   }
 
@@ -46,7 +50,9 @@ class S3Server {
   int port() const { return port_; }
   const std::string& bucket() const { return bucket_; }
   // http://127.0.0.1:<port>
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const {
+    return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_);
+  }
   // Where s3rver keeps the buckets (tests read it only through S3 clients).
   std::filesystem::path data_dir() const { return dir_.path() / "data"; }
   std::chrono::milliseconds startup() const { return startup_; }
@@ -67,8 +73,17 @@ class S3Server {
     if (pid_ > 0) return;
     if (port_ == 0) port_ = free_port();
     SpawnOptions o;
-    o.argv = {kNode,    script().string(),     "--directory",        data_dir().string(),  "--address", "127.0.0.1",
-              "--port", std::to_string(port_), "--no-vhost-buckets", "--configure-bucket", bucket_};
+    o.argv = {kNode,       script().string(), "--directory",         data_dir().string(), "--address",
+              "127.0.0.1", "--port",          std::to_string(port_), "--no-vhost-buckets"};
+    if (tls_) {
+      for (const std::string file : {"key", "cert"}) {
+        o.argv.push_back("--" + file);
+        o.argv.push_back((dir_.path() / (file + ".pem")).string());
+      }
+    }
+    // Last: the list of configuration files it takes runs to the end.
+    o.argv.push_back("--configure-bucket");
+    o.argv.push_back(bucket_);
     o.env = {"PATH=/usr/bin:/bin", "HOME=" + dir_.path().string(), "NODE_ENV=production"};
     o.output = dir_.path() / "s3rver.log";
     o.cwd = dir_.path();
@@ -78,10 +93,13 @@ class S3Server {
     const auto deadline = began + std::chrono::seconds(30);
     for (;;) {
       // Any HTTP answer means it serves (the bucket is configured before listen).
-      const std::string reply =
-          tcp_exchange(port_, "HEAD /" + bucket_ + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 12,
-                       std::chrono::milliseconds(500));
-      if (reply.rfind("HTTP/1.1", 0) == 0) break;
+      // (Over TLS, accepting connections is all we can see without a handshake.)
+      if (tls_ ? port_accepts(port_)
+               : tcp_exchange(port_, "HEAD /" + bucket_ + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                              12, std::chrono::milliseconds(500))
+                         .rfind("HTTP/1.1", 0) == 0) {
+        break;
+      }
       if (wait_for(pid_, std::chrono::milliseconds(0))) {
         pid_ = -1;
         throw std::runtime_error("s3rver exited at start:\n" + tail(dir_.path() / "s3rver.log"));
@@ -96,7 +114,18 @@ class S3Server {
   }
 
  private:
+  void make_certificate() {
+    SpawnOptions o;
+    o.argv = {"/usr/bin/openssl", "req",  "-x509",    "-newkey", "rsa:2048", "-nodes", "-keyout",
+              "key.pem",          "-out", "cert.pem", "-days",   "1",        "-subj",  "/CN=127.0.0.1"};
+    o.env = {"PATH=/usr/bin:/bin", "HOME=" + dir_.path().string()};
+    o.cwd = dir_.path();
+    const Finished f = run(o, dir_.path(), std::chrono::seconds(60));
+    if (f.exit_code != 0) throw std::runtime_error("openssl req failed:\n" + f.output);
+  }
+
   std::string bucket_;
+  bool tls_ = false;
   TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;

@@ -1,12 +1,16 @@
 // S3ObjectStore against a real S3-compatible server (s3rver, started here on
 // a free port with a private directory), what landed read back by boto3 as
 // an independent client (peers/s3_read_back.py).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "sinks/s3/s3_object_store.hpp"
 #include "sinks/s3/s3_settings.hpp"
@@ -115,6 +119,11 @@ TEST_F(S3StoreTest, PutsASmallObjectAndReadsItBack) {
   ASSERT_TRUE(back.ok()) << back.error().describe();
   EXPECT_EQ(*back, bytes);
   EXPECT_EQ(store->describe(key), "s3://" + server_->bucket() + "/" + key);
+  // An empty object (a chunk's quarantine with nothing in it) too.
+  ASSERT_TRUE(put(*store, "exports/empty.ndjson", "").ok());
+  auto empty = get(*store, "exports/empty.ndjson");
+  ASSERT_TRUE(empty.ok()) << empty.error().describe();
+  EXPECT_EQ(*empty, "");
 }
 
 TEST_F(S3StoreTest, AnObjectOverTheMultipartThresholdReadsBackByteIdentical) {
@@ -139,6 +148,12 @@ TEST_F(S3StoreTest, AnObjectOverTheMultipartThresholdReadsBackByteIdentical) {
   EXPECT_NE(log.find("uploads"), std::string::npos);
   EXPECT_NE(log.find("partNumber=3"), std::string::npos);
   EXPECT_EQ(log.find("partNumber=4"), std::string::npos);
+  // Written in one piece bigger than everything the store buffers.
+  const std::string whole_key = "p/conversations/J/000003.ndjson";
+  ASSERT_TRUE(put(*store, whole_key, bytes, bytes.size()).ok());
+  auto whole = get(*store, whole_key);
+  ASSERT_TRUE(whole.ok()) << whole.error().describe();
+  EXPECT_TRUE(*whole == bytes);
 }
 
 TEST_F(S3StoreTest, RewritingAKeyWithTheSameBytesGivesTheSameObject) {
@@ -236,6 +251,56 @@ TEST_F(S3StoreTest, AStoppedServerIsTransientAndTheStoreRecoversWhenItIsBack) {
   auto back = get(*store, "p/t/J/000001.ndjson");
   ASSERT_TRUE(back.ok()) << back.error().describe();
   EXPECT_EQ(*back, make_bytes(1000, 5));
+}
+
+TEST_F(S3StoreTest, SeveralWritersAtOnceLandEveryObject) {
+  auto store = open(settings());
+  ASSERT_TRUE(store);
+  const int writers = store->max_concurrent_writes();
+  ASSERT_EQ(writers, 4);
+  std::map<std::string, std::string> expected;
+  for (int w = 0; w < writers; ++w) {
+    for (int i = 0; i < 5; ++i) expected[fmt::format("c/t/J/{}-{}.ndjson", w, i)] = "";
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 5; ++i) {
+        if (!put(*store, fmt::format("c/t/J/{}-{}.ndjson", w, i), make_bytes(200'000 + w * 1000 + i, w * 10 + i))) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int w = 0; w < writers; ++w) {
+    for (int i = 0; i < 5; ++i) {
+      expected[fmt::format("c/t/J/{}-{}.ndjson", w, i)] =
+          s3::sha256_hex(make_bytes(200'000 + w * 1000 + i, w * 10 + i));
+    }
+  }
+  std::map<std::string, std::string> seen;
+  for (const auto& [key, s] : boto3_read_back("c/")) seen[key] = s.sha256;
+  EXPECT_EQ(seen, expected);
+}
+
+// TLS is verified: a server whose certificate nobody vouches for is refused,
+// permanently (retrying cannot make it trusted).
+TEST(S3StoreTls, AnUntrustedCertificateIsRefused) {
+  if (!S3Server::available()) GTEST_SKIP() << "s3rver is not installed (run scripts/setup)";
+  S3Server server("tls-bucket", /*tls=*/true);
+  S3Settings s;
+  s.bucket = server.bucket();
+  s.endpoint = server.endpoint();
+  s.access_key_id = S3Server::kAccessKeyId;
+  s.secret_access_key = kSecret;
+  ASSERT_EQ(s.endpoint.rfind("https://", 0), 0U);
+  auto store = S3ObjectStore::open(s);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().kind, ErrorKind::kPermanent) << store.error().describe();
+  EXPECT_NE(store.error().message.find("certificate"), std::string::npos) << store.error().message;
 }
 
 }  // namespace

@@ -58,28 +58,14 @@ class S3ObjectWrite final : public ObjectWrite {
 
   Status write(std::string_view bytes) override {
     if (done_) return internal_error("s3: write after commit to " + client_.describe(key_));
-    sha_.update(bytes);
-    size_ += bytes.size();
-    if (!spool_ && buffer_.size() + bytes.size() <= memory_limit_) {
-      buffer_.append(bytes);
-      return ok_status();
-    }
-    if (!spool_) {
-      auto spool = SpoolFile::create(client_.settings().spool_dir);
-      if (!spool) return std::move(spool).error();
-      spool_ = std::move(*spool);
-    }
-    buffer_.append(bytes);
-    if (buffer_.size() >= kSpoolBuffer) {
-      if (auto st = flush(); !st) return st;
-      // From here on it only gathers kSpoolBuffer bytes at a time.
-      if (buffer_.capacity() > 2 * kSpoolBuffer) buffer_.shrink_to_fit();
-    }
-    return ok_status();
+    Status st = append(bytes);
+    broken_ = broken_ || !st.ok();
+    return st;
   }
 
   Status commit() override {
     if (done_) return internal_error("s3: commit twice of " + client_.describe(key_));
+    if (broken_) return internal_error("s3: commit after a failed write of " + client_.describe(key_));
     done_ = true;
     if (spool_) {
       if (auto st = flush(); !st) return st;
@@ -103,6 +89,30 @@ class S3ObjectWrite final : public ObjectWrite {
   }
 
  private:
+  Status append(std::string_view bytes) {
+    sha_.update(bytes);
+    size_ += bytes.size();
+    if (!spool_ && buffer_.size() + bytes.size() <= memory_limit_) {
+      buffer_.append(bytes);
+      return ok_status();
+    }
+    if (!spool_) {
+      // The object outgrows memory: what is buffered goes to the spool file,
+      // and from here on the buffer only gathers kSpoolBuffer bytes at a time.
+      auto spool = SpoolFile::create(client_.settings().spool_dir);
+      if (!spool) return std::move(spool).error();
+      spool_ = std::move(*spool);
+      if (auto st = flush(); !st) return st;
+      std::string().swap(buffer_);
+    }
+    if (buffer_.size() + bytes.size() > kSpoolBuffer) {
+      if (auto st = flush(); !st) return st;
+      if (bytes.size() >= kSpoolBuffer) return spool_->append(bytes);  // big pieces go straight through
+    }
+    buffer_.append(bytes);
+    return ok_status();
+  }
+
   Status flush() {
     Status st = spool_->append(buffer_);
     buffer_.clear();
@@ -165,6 +175,7 @@ class S3ObjectWrite final : public ObjectWrite {
   std::uint64_t size_ = 0;
   std::vector<std::string> etags_;
   bool done_ = false;
+  bool broken_ = false;  // a write failed: the object would be incomplete
 };
 
 }  // namespace
