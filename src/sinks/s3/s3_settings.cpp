@@ -200,15 +200,19 @@ Result<S3Settings> parse_s3_url(std::string_view url) {
   return s;
 }
 
-Status credentials_from_environment(S3Settings& settings) {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  const char* token = std::getenv("AWS_SESSION_TOKEN");
-  if (id == nullptr || *id == '\0') return invalid_input("s3 sink: AWS_ACCESS_KEY_ID is not set");
-  if (secret == nullptr || *secret == '\0') return invalid_input("s3 sink: AWS_SECRET_ACCESS_KEY is not set");
-  settings.access_key_id = id;
-  settings.secret_access_key = secret;
-  settings.session_token = token == nullptr ? "" : token;
+Status credentials_from_environment(S3Settings& settings, const S3EnvLookup& env) {
+  auto lookup = [&](const char* name) -> std::string {
+    if (env) return env(name).value_or("");
+    const char* value = std::getenv(name);
+    return value == nullptr ? "" : value;
+  };
+  std::string id = lookup("AWS_ACCESS_KEY_ID");
+  std::string secret = lookup("AWS_SECRET_ACCESS_KEY");
+  if (id.empty()) return invalid_input("s3 sink: AWS_ACCESS_KEY_ID is not set");
+  if (secret.empty()) return invalid_input("s3 sink: AWS_SECRET_ACCESS_KEY is not set");
+  settings.access_key_id = std::move(id);
+  settings.secret_access_key = std::move(secret);
+  settings.session_token = lookup("AWS_SESSION_TOKEN");
   return ok_status();
 }
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,9 +55,14 @@ struct S3Settings {
 // parameter. Credentials are left empty (see credentials_from_environment).
 Result<S3Settings> parse_s3_url(std::string_view url);
 
+// Looks up an environment variable (the shape of config::EnvLookup, which
+// sinks/ may not include: the composition root passes its own).
+using S3EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
 // Fills the credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-// (optionally) AWS_SESSION_TOKEN. kInvalidInput naming the missing variable.
-Status credentials_from_environment(S3Settings& settings);
+// (optionally) AWS_SESSION_TOKEN, read through `env` (default: the process
+// environment). kInvalidInput naming the missing variable, never a value.
+Status credentials_from_environment(S3Settings& settings, const S3EnvLookup& env = {});
 
 // s3://BUCKET/PREFIX?endpoint=...&region=... for logs: never credentials.
 std::string describe_s3(const S3Settings& settings);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <map>
+
 #include "sinks/s3/detail/s3_errors.hpp"
 
 namespace gb::sinks {
@@ -87,6 +89,23 @@ TEST(S3Credentials, FromTheEnvironmentOrAClearError) {
   ::unsetenv("AWS_ACCESS_KEY_ID");
   ::unsetenv("AWS_SECRET_ACCESS_KEY");
   ::unsetenv("AWS_SESSION_TOKEN");
+}
+
+TEST(S3Credentials, FromAGivenLookup) {
+  S3Settings s;
+  const std::map<std::string, std::string> vars = {{"AWS_ACCESS_KEY_ID", "AKIA2"}, {"AWS_SECRET_ACCESS_KEY", "s2"}};
+  auto env = [&](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  ASSERT_TRUE(credentials_from_environment(s, env).ok());
+  EXPECT_EQ(s.access_key_id, "AKIA2");
+  EXPECT_EQ(s.secret_access_key, "s2");
+  EXPECT_EQ(s.session_token, "");
+  auto none = credentials_from_environment(s, [](std::string_view) { return std::optional<std::string>(); });
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().kind, ErrorKind::kInvalidInput);
 }
 
 using s3::detail::curl_failure;
