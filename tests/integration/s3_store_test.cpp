@@ -253,6 +253,38 @@ TEST_F(S3StoreTest, AStoppedServerIsTransientAndTheStoreRecoversWhenItIsBack) {
   EXPECT_EQ(*back, make_bytes(1000, 5));
 }
 
+// A multipart upload cut off by the server going away mid-upload leaves no
+// object (the parts of an unfinished upload are invisible); the retry then
+// lands the whole object.
+TEST_F(S3StoreTest, AMultipartUploadCutOffLeavesNoObjectAndTheRetryLandsItWhole) {
+  S3Settings s = settings();
+  s.multipart_threshold = std::uint64_t{6} << 20;
+  s.part_size = std::uint64_t{5} << 20;
+  s.request_attempts = 1;
+  auto store = open(s);
+  ASSERT_TRUE(store);
+  const std::string key = "cut/t/J/000001.ndjson";
+  const std::string bytes = make_bytes(std::size_t{30} << 20, 7);  // 6 parts
+  std::thread killer([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (server_->log().find("partNumber=2") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    server_->stop();
+  });
+  const Status cut = put(*store, key, bytes, std::size_t{1} << 20);
+  killer.join();
+  ASSERT_FALSE(cut.ok()) << "the upload finished before the server was stopped";
+  EXPECT_EQ(cut.error().kind, ErrorKind::kTransient) << cut.error().describe();
+  server_->start();
+  EXPECT_TRUE(boto3_read_back("cut/").empty());
+  ASSERT_TRUE(put(*store, key, bytes, std::size_t{1} << 20).ok());
+  const auto seen = boto3_read_back("cut/");
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen.at(key).size, bytes.size());
+  EXPECT_EQ(seen.at(key).sha256, s3::sha256_hex(bytes));
+}
+
 TEST_F(S3StoreTest, SeveralWritersAtOnceLandEveryObject) {
   auto store = open(settings());
   ASSERT_TRUE(store);
