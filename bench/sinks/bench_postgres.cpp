@@ -265,7 +265,11 @@ int main(int argc, char** argv) {
       const std::string url = fresh(v.compression);
       const double t = v.run(url);
       times[v.name].push_back(t);
-      sizes[v.name] = query_one(url, "SELECT pg_size_pretty(pg_total_relation_size('records'))");
+      sizes[v.name] = query_one(url,
+                                "SELECT pg_size_pretty(pg_total_relation_size('records')) || ', payloads ' || "
+                                "coalesce((SELECT string_agg(m || ' ' || n, ', ' ORDER BY m) FROM (SELECT "
+                                "coalesce(pg_column_compression(payload), 'uncompressed') AS m, count(*) AS n FROM "
+                                "records GROUP BY 1) x), '')");
       std::printf("  run %d  %-40s %6.2f s  %8.0f records/s\n", r + 1, v.name.c_str(), t,
                   static_cast<double>(data.records) / t);
       std::fflush(stdout);
