@@ -265,6 +265,10 @@ TEST_F(PostgresState, ConcurrentOpenersMigrateOnceAndReopeningKeepsData) {
   EXPECT_EQ(r.one("SELECT data_type FROM information_schema.columns WHERE table_name = 'records' AND "
                   "column_name = 'payload'"),
             "jsonb");
+  // lz4 TOAST compression for payloads (ADR 0011): Debian's server has it.
+  EXPECT_EQ(r.one("SELECT attcompression FROM pg_attribute WHERE attrelid = 'records'::regclass AND "
+                  "attname = 'payload'"),
+            "l");
   EXPECT_EQ(r.one("SELECT data_type FROM information_schema.columns WHERE table_name = 'quarantine' AND "
                   "column_name = 'raw'"),
             "bytea");

@@ -42,12 +42,9 @@ Error pg_error(PGconn* conn, const PGresult* res, std::string_view what) {
   std::string message = res != nullptr ? trimmed(PQresultErrorMessage(res)) : std::string();
   if (message.empty() && conn != nullptr) message = trimmed(PQerrorMessage(conn));
   if (message.empty()) message = "unknown failure";
-  ErrorKind kind = ErrorKind::kInternal;
-  if (transient_state(state)) {
-    kind = ErrorKind::kTransient;
-  } else if (state.empty() && conn != nullptr && PQstatus(conn) != CONNECTION_OK) {
-    kind = ErrorKind::kTransient;  // the connection went away before an answer
-  }
+  // Without a SQLSTATE, a connection that went away before an answer.
+  const bool lost = state.empty() && conn != nullptr && PQstatus(conn) != CONNECTION_OK;
+  const ErrorKind kind = transient_state(state) || lost ? ErrorKind::kTransient : ErrorKind::kInternal;
   std::string text = fmt::format("postgresql: {}: {}", what, message);
   if (!state.empty()) text += fmt::format(" (SQLSTATE {})", state);
   if (res != nullptr) {

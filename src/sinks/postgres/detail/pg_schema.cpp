@@ -61,6 +61,13 @@ CREATE TABLE records (
   PRIMARY KEY (job_id, chunk_id, ordinal)
 );
 CREATE INDEX records_by_key ON records (record_key);
+-- lz4 TOAST compression lands 3.5 KB records markedly faster than the
+-- default pglz at the same size (ADR 0011); a server built without lz4
+-- keeps pglz.
+DO $$ BEGIN
+  ALTER TABLE records ALTER COLUMN payload SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;
+END $$;
 -- raw is bytea: it may be invalid UTF-8 or hold NUL, and comes back byte for byte.
 CREATE TABLE quarantine (
   job_id   text NOT NULL,
