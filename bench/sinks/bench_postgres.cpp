@@ -9,14 +9,18 @@
 // and medians of --runs runs are printed.
 //   bench_postgres [--records 40000] [--chunks 20] [--runs 3] [--threads 1] [--record-bytes 3500]
 // The rows are the simulator's conversation records padded to --record-bytes.
+#include <dirent.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <thread>
@@ -186,6 +190,51 @@ double sink_land(const std::string& url, const Data& data, int threads, Postgres
   return t;
 }
 
+// CPU seconds the server has used: every process of its group (backends,
+// checkpointer, WAL writer) plus what the postmaster's reaped children used
+// (a backend's CPU moves there when its connection closes). On a shared
+// machine this says more than the wall time, which other load stretches.
+double server_cpu_seconds(pid_t postmaster) {
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (const dirent* e = ::readdir(proc)) {
+    const std::string name = e->d_name;
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::FILE* f = std::fopen(("/proc/" + name + "/stat").c_str(), "r");
+    if (f == nullptr) continue;
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* after = std::strrchr(buf, ')');  // the command may hold spaces
+    if (after == nullptr) continue;
+    // Fields from 3 (state): pid comm state ppid pgrp ... utime(14) stime(15) cutime(16) cstime(17)
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    unsigned long long skip = 0, utime = 0, stime = 0;
+    long long cutime = 0, cstime = 0;
+    if (std::sscanf(after + 2, "%c %ld %ld %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %lld %lld", &state, &ppid,
+                    &pgrp, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &utime, &stime, &cutime,
+                    &cstime) != 15) {
+      continue;
+    }
+    if (pgrp != postmaster) continue;
+    total += static_cast<double>(utime + stime) / tick;
+    if (std::stol(name) == postmaster) total += static_cast<double>(cutime + cstime) / tick;
+  }
+  ::closedir(proc);
+  return total;
+}
+
+double client_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -258,32 +307,43 @@ int main(int argc, char** argv) {
          return sink_land(u, data, threads, PostgresLandingMode::kLedgerFirst, PostgresCopyFormat::kBinary);
        }},
   };
-  std::map<std::string, std::vector<double>> times;
+  std::map<std::string, std::vector<double>> times, server_cpu, client_cpu;
   std::map<std::string, std::string> sizes;
   for (int r = 0; r < runs; ++r) {
     for (const auto& v : variants) {
       const std::string url = fresh(v.compression);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the set-up's backends reaped
+      const double s0 = server_cpu_seconds(server.pid());
+      const double c0 = client_cpu_seconds();
       const double t = v.run(url);
+      const double c1 = client_cpu_seconds();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the run's backends reaped
+      const double s1 = server_cpu_seconds(server.pid());
       times[v.name].push_back(t);
+      server_cpu[v.name].push_back(s1 - s0);
+      client_cpu[v.name].push_back(c1 - c0);
       sizes[v.name] = query_one(url,
                                 "SELECT pg_size_pretty(pg_total_relation_size('records')) || ', payloads ' || "
                                 "coalesce((SELECT string_agg(m || ' ' || n, ', ' ORDER BY m) FROM (SELECT "
                                 "coalesce(pg_column_compression(payload), 'uncompressed') AS m, count(*) AS n FROM "
                                 "records GROUP BY 1) x), '')");
-      std::printf("  run %d  %-40s %6.2f s  %8.0f records/s\n", r + 1, v.name.c_str(), t,
-                  static_cast<double>(data.records) / t);
+      std::printf("  run %d  %-36s %6.2f s wall %8.0f records/s   server CPU %5.2f s, client CPU %5.2f s\n", r + 1,
+                  v.name.c_str(), t, static_cast<double>(data.records) / t, s1 - s0, c1 - c0);
       std::fflush(stdout);
     }
   }
-  std::printf("\nmedians of %d runs (%d thread(s)):\n", runs, threads);
-  const double raw = median(times["raw COPY (binary)"]);
-  const double raw_lz4 = median(times["raw COPY (binary), lz4"]);
+  std::printf("\nmedians of %d runs (%d thread(s)); %% of the raw COPY with the same compression:\n", runs, threads);
+  const std::string raw_pglz = "raw COPY (binary)", raw_lz4 = "raw COPY (binary), lz4";
   for (const auto& v : variants) {
+    const std::string& base = v.compression == "lz4" ? raw_lz4 : raw_pglz;
     const double t = median(times[v.name]);
-    const double base = v.compression == "lz4" ? raw_lz4 : raw;
-    std::printf("  %-40s %8.0f records/s  %6.1f MB/s  %5.1f%% of raw COPY (%s)  records table %s\n", v.name.c_str(),
-                static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t, 100.0 * base / t,
-                v.compression.c_str(), sizes[v.name].c_str());
+    const double cpu = median(server_cpu[v.name]);
+    std::printf(
+        "  %-36s %7.0f records/s %5.1f MB/s (%5.1f%% wall) | %7.0f records per server CPU s (%5.1f%%) | "
+        "client CPU %5.2f s | %s\n",
+        v.name.c_str(), static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t,
+        100.0 * median(times[base]) / t, static_cast<double>(data.records) / cpu,
+        100.0 * median(server_cpu[base]) / cpu, median(client_cpu[v.name]), sizes[v.name].c_str());
   }
   return 0;
 }

@@ -76,6 +76,8 @@ class PostgresServer {
 
   int port() const { return port_; }
   bool running() const { return pid_ > 0; }
+  // The postmaster's process id (its process group holds every backend).
+  pid_t pid() const { return pid_; }
   // postgresql://postgres@127.0.0.1:<port>/<db>
   std::string url(const std::string& db = "postgres") const {
     return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + db;
