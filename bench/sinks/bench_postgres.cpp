@@ -138,7 +138,7 @@ double raw_copy(const std::string& url, const Data& data, int threads, PostgresC
     conns.push_back(PQconnectdb(url.c_str()));
     if (PQstatus(conns.back()) != CONNECTION_OK) die(PQerrorMessage(conns.back()));
   }
-  const std::string sql = gb::sinks::detail::copy_records_sql("records", format);
+  const std::string sql = gb::sinks::detail::pg::copy_records_sql("records", format);
   const double t = timed_parallel(data, threads, [&](int thread, const Chunk& chunk) {
     PGconn* mine = conns[static_cast<std::size_t>(thread)];
     exec_or_die(mine, "BEGIN");
@@ -146,17 +146,17 @@ double raw_copy(const std::string& url, const Data& data, int threads, PostgresC
     if (PQresultStatus(res) != PGRES_COPY_IN) die(PQresultErrorMessage(res));
     PQclear(res);
     std::string buf;
-    gb::sinks::detail::copy_header(buf, format);
+    gb::sinks::detail::pg::copy_header(buf, format);
     for (const auto& batch : chunk.batches) {
       for (const auto& r : batch.records) {
-        gb::sinks::detail::copy_record_row(buf, format, "bench-job", chunk.id, r.ordinal, r.key, r.raw);
+        gb::sinks::detail::pg::copy_record_row(buf, format, "bench-job", chunk.id, r.ordinal, r.key, r.raw);
         if (buf.size() >= 256 * 1024) {
           if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1) die(PQerrorMessage(mine));
           buf.clear();
         }
       }
     }
-    gb::sinks::detail::copy_trailer(buf, format);
+    gb::sinks::detail::pg::copy_trailer(buf, format);
     if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1 || PQputCopyEnd(mine, nullptr) != 1) {
       die(PQerrorMessage(mine));
     }

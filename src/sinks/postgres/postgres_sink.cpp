@@ -17,10 +17,10 @@
 namespace gb::sinks {
 namespace {
 
-using detail::Connection;
-using detail::Pool;
-using detail::ResultHandle;
-using detail::Transaction;
+using detail::pg::Connection;
+using detail::pg::Pool;
+using detail::pg::ResultHandle;
+using detail::pg::Transaction;
 using Params = std::vector<std::optional<std::string>>;
 
 // COPY data goes to libpq in pieces of about this size: large enough that
@@ -115,7 +115,7 @@ std::string as_text(std::string_view text, std::size_t limit = kMaxErrorBytes) {
   out.reserve(std::min(text.size(), limit));
   for (std::size_t i = 0; i < text.size() && out.size() < limit;) {
     std::size_t len = 1;
-    while (len <= 4 && i + len <= text.size() && !detail::valid_pg_text(text.substr(i, len))) ++len;
+    while (len <= 4 && i + len <= text.size() && !detail::pg::valid_pg_text(text.substr(i, len))) ++len;
     if (len > 4 || i + len > text.size()) {
       out.push_back('?');
       ++i;
@@ -192,7 +192,7 @@ struct PostgresSink::Impl {
   static Status close_records(Landing& l) {
     if (!l.records_open) return ok_status();
     l.records_open = false;
-    detail::copy_trailer(l.buffer, l.format);
+    detail::pg::copy_trailer(l.buffer, l.format);
     if (auto sent = flush(l, true); !sent) return sent;
     return l.conn.copy_end();
   }
@@ -204,15 +204,16 @@ struct PostgresSink::Impl {
     if (parsed.empty() && refused.empty()) return ok_status();
     if (auto closed = close_records(l); !closed) return closed;
     if (auto begun = l.conn.copy_begin(kCopyQuarantine, "copy quarantined records"); !begun) return begun;
-    detail::copy_header(l.buffer, PostgresCopyFormat::kBinary);
+    detail::pg::copy_header(l.buffer, PostgresCopyFormat::kBinary);
     for (const auto& [rec, why] : refused) {
-      detail::copy_quarantine_row_head(l.buffer, l.chunk.job_id, l.chunk.chunk_id, rec->ordinal, why, rec->raw.size());
+      detail::pg::copy_quarantine_row_head(l.buffer, l.chunk.job_id, l.chunk.chunk_id, rec->ordinal, why,
+                                           rec->raw.size());
       l.buffer.append(rec->raw);
       if (auto sent = flush(l, false); !sent) return sent;
     }
     for (const auto& q : parsed) {
       const std::string reason = as_text(q.reason);
-      detail::copy_quarantine_row_head(l.buffer, l.chunk.job_id, l.chunk.chunk_id, q.ordinal, reason, q.size());
+      detail::pg::copy_quarantine_row_head(l.buffer, l.chunk.job_id, l.chunk.chunk_id, q.ordinal, reason, q.size());
       if (!q.large) {
         l.buffer.append(q.raw);
       } else {
@@ -230,7 +231,7 @@ struct PostgresSink::Impl {
       if (auto sent = flush(l, false); !sent) return sent;
       l.result.bytes += q.size();
     }
-    detail::copy_trailer(l.buffer, PostgresCopyFormat::kBinary);
+    detail::pg::copy_trailer(l.buffer, PostgresCopyFormat::kBinary);
     if (auto sent = flush(l, true); !sent) return sent;
     l.result.quarantined += parsed.size() + refused.size();
     return l.conn.copy_end();
@@ -243,10 +244,10 @@ struct PostgresSink::Impl {
     for (const auto& rec : batch.records) {
       l.result.bytes += rec.raw.size();
       std::optional<std::string> why;
-      if (!detail::valid_pg_text(rec.key)) {
+      if (!detail::pg::valid_pg_text(rec.key)) {
         why = "record key is not valid UTF-8 text";
       } else {
-        why = detail::jsonb_refusal(rec.raw);
+        why = detail::pg::jsonb_refusal(rec.raw);
       }
       if (why) {
         refused.emplace_back(&rec, "postgresql jsonb refuses the record: " + *why);
@@ -255,9 +256,9 @@ struct PostgresSink::Impl {
       if (!l.records_open) {
         if (auto begun = l.conn.copy_begin(l.records_sql, "copy records"); !begun) return begun;
         l.records_open = true;
-        detail::copy_header(l.buffer, l.format);
+        detail::pg::copy_header(l.buffer, l.format);
       }
-      detail::copy_record_row(l.buffer, l.format, l.chunk.job_id, l.chunk.chunk_id, rec.ordinal, rec.key, rec.raw);
+      detail::pg::copy_record_row(l.buffer, l.format, l.chunk.job_id, l.chunk.chunk_id, rec.ordinal, rec.key, rec.raw);
       ++l.result.records;
       if (auto sent = flush(l, false); !sent) return sent;
     }
@@ -289,7 +290,7 @@ struct PostgresSink::Impl {
       skipped.already_landed = true;
       return skipped;  // rolled back: nothing was written
     }
-    Landing l{conn,  chunk, settings.copy_format, detail::copy_records_sql("records", settings.copy_format), {},
+    Landing l{conn,  chunk, settings.copy_format, detail::pg::copy_records_sql("records", settings.copy_format), {},
               false, {}};
     if (auto written = write_all(l, source); !written) return std::move(written).error();
     auto counted = conn.query(
@@ -314,7 +315,7 @@ struct PostgresSink::Impl {
     auto state = conn.query(kChunkState, {chunk.job_id, chunk.chunk_id}, "look up chunk");
     if (!state) return std::move(state).error();
     if (PQntuples(state->get()) == 1 && text_at(state->get(), 0, 0) == "landed") return skipped;
-    Landing l{conn,  chunk, settings.copy_format, detail::copy_records_sql("gb_staging", settings.copy_format), {},
+    Landing l{conn,  chunk, settings.copy_format, detail::pg::copy_records_sql("gb_staging", settings.copy_format), {},
               false, {}};
     if (auto written = write_all(l, source); !written) return std::move(written).error();
     if (auto moved = conn.exec(kFromStaging); !moved) return std::move(moved).error();
@@ -350,7 +351,7 @@ Result<std::unique_ptr<PostgresSink>> PostgresSink::open(const PostgresSettings&
   auto impl = std::make_unique<Impl>(settings, settings.pool_size + 1);
   auto lease = impl->connection();
   if (!lease) return std::move(lease).error();
-  if (auto migrated = detail::migrate_postgres(**lease); !migrated) {
+  if (auto migrated = detail::pg::migrate_postgres(**lease); !migrated) {
     Error e = std::move(migrated).error();
     if (e.message.find(impl->shown_url) == std::string::npos) e.message += " (" + impl->shown_url + ")";
     return e;
@@ -365,7 +366,7 @@ int PostgresSink::max_concurrent_landings() const {
 Result<LandResult> PostgresSink::land(const ChunkRef& chunk, BatchSource& source, int attempts,
                                       const std::optional<std::string>& next_cursor) {
   if (auto valid = check_chunk(chunk); !valid) return std::move(valid).error();
-  if (next_cursor && !detail::valid_pg_text(*next_cursor)) return invalid_input("postgresql sink: invalid cursor");
+  if (next_cursor && !detail::pg::valid_pg_text(*next_cursor)) return invalid_input("postgresql sink: invalid cursor");
   auto lease = impl_->connection();
   if (!lease) return about_chunk(std::move(lease).error(), chunk);
   // Outside the landing's transaction: a job's first landings would queue
@@ -459,7 +460,7 @@ Result<std::vector<LandedChunk>> PostgresSink::landed_chunk_cursors(const std::s
 Result<bool> PostgresSink::commit_landed(const ChunkRef& chunk, const LandResult& landed, int attempts,
                                          const std::optional<std::string>& next_cursor) {
   if (auto valid = check_chunk(chunk); !valid) return std::move(valid).error();
-  if (next_cursor && !detail::valid_pg_text(*next_cursor)) return invalid_input("postgresql sink: invalid cursor");
+  if (next_cursor && !detail::pg::valid_pg_text(*next_cursor)) return invalid_input("postgresql sink: invalid cursor");
   auto lease = impl_->connection();
   if (!lease) return std::move(lease).error();
   if (auto job = (*lease)->query(kEnsureJob, {chunk.job_id}, "record job"); !job) return std::move(job).error();

@@ -11,7 +11,7 @@
 namespace gb::sinks {
 namespace {
 
-using detail::jsonb_refusal;
+using detail::pg::jsonb_refusal;
 
 TEST(JsonbRefusal, TakesWhatJsonbTakes) {
   for (const char* ok : {"{}", "[]", " {\"a\": [1, -0, 0.5, 1e10, -2.5E-3, true, false, null, \"x\"]} ",
@@ -44,21 +44,21 @@ TEST(JsonbRefusal, RefusesWhatJsonbRefusesWithAReason) {
 }
 
 TEST(PgText, ValidUtf8WithoutNul) {
-  EXPECT_TRUE(detail::valid_pg_text("caf\xC3\xA9"));
-  EXPECT_FALSE(detail::valid_pg_text(std::string("a\0b", 3)));
-  EXPECT_FALSE(detail::valid_pg_text("\xFF"));
+  EXPECT_TRUE(detail::pg::valid_pg_text("caf\xC3\xA9"));
+  EXPECT_FALSE(detail::pg::valid_pg_text(std::string("a\0b", 3)));
+  EXPECT_FALSE(detail::pg::valid_pg_text("\xFF"));
 }
 
 TEST(PgCopy, TextFormatEscapesAndBinaryFormatFramesEachField) {
   std::string text;
-  detail::copy_record_row(text, PostgresCopyFormat::kText, "j", "c", 7, "k", "{\"a\":\"x\\ty\"}\t\n\r");
+  detail::pg::copy_record_row(text, PostgresCopyFormat::kText, "j", "c", 7, "k", "{\"a\":\"x\\ty\"}\t\n\r");
   EXPECT_EQ(text, "j\tc\t7\tk\t{\"a\":\"x\\\\ty\"}\\t\\n\\r\n");
   std::string bin;
-  detail::copy_header(bin, PostgresCopyFormat::kBinary);
+  detail::pg::copy_header(bin, PostgresCopyFormat::kBinary);
   EXPECT_EQ(bin.size(), 19u);
   EXPECT_EQ(bin.substr(0, 11), std::string("PGCOPY\n\xFF\r\n\0", 11));
   bin.clear();
-  detail::copy_record_row(bin, PostgresCopyFormat::kBinary, "j", "c", 258, "k", "{}");
+  detail::pg::copy_record_row(bin, PostgresCopyFormat::kBinary, "j", "c", 258, "k", "{}");
   // 5 fields; "j"; "c"; int8 258; "k"; jsonb version 1 + "{}".
   const std::string want(
       "\x00\x05"

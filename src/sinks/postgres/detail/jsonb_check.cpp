@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 namespace {
 
 // numeric's limits (PostgreSQL 15, numeric.c): at most 131072 digits before
@@ -251,4 +251,4 @@ bool valid_pg_text(std::string_view text) {
   return true;
 }
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 
 // Why jsonb would refuse `json`, or nullopt when it takes it.
 std::optional<std::string> jsonb_refusal(std::string_view json);
@@ -19,4 +19,4 @@ std::optional<std::string> jsonb_refusal(std::string_view json);
 // Whether a text column takes `text`: valid UTF-8 without NUL bytes.
 bool valid_pg_text(std::string_view text);
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

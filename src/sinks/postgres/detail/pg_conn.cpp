@@ -6,7 +6,7 @@
 
 #include "base/log.hpp"
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 namespace {
 
 bool transient_state(std::string_view state) {
@@ -193,4 +193,4 @@ void Pool::give_back(std::unique_ptr<Connection> conn) {
   freed_.notify_one();
 }
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

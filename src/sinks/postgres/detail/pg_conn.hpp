@@ -16,7 +16,10 @@
 
 #include "base/result.hpp"
 
-namespace gb::sinks::detail {
+// detail::pg, not detail: SQLite's wrapper (sqlite/detail/) has its own
+// Transaction and the like in gb_sinks, and one name twice in one library is
+// an ODR violation the linker may not report.
+namespace gb::sinks::detail::pg {
 
 struct ConnCloser {
   void operator()(PGconn* conn) const { PQfinish(conn); }
@@ -130,4 +133,4 @@ class Pool {
   int in_use_ = 0;
 };
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

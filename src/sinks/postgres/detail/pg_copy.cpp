@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 namespace {
 
 void put_be(std::string& out, std::uint64_t v, int bytes) {
@@ -92,4 +92,4 @@ void copy_quarantine_row_head(std::string& out, std::string_view job_id, std::st
   put_be(out, raw_size, 4);
 }
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

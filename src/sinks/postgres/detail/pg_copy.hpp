@@ -9,7 +9,7 @@
 
 #include "sinks/postgres/postgres_sink.hpp"
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 
 // The COPY statement for `table` ("records" or a staging table) in `format`.
 std::string copy_records_sql(std::string_view table, PostgresCopyFormat format);
@@ -28,4 +28,4 @@ void copy_record_row(std::string& out, PostgresCopyFormat format, std::string_vi
 void copy_quarantine_row_head(std::string& out, std::string_view job_id, std::string_view chunk_id,
                               std::uint64_t ordinal, std::string_view reason, std::uint64_t raw_size);
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

@@ -9,7 +9,7 @@
 #include "base/log.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 namespace {
 
 // Any constant shared by every genesys-bulk process: the advisory lock that
@@ -145,4 +145,4 @@ Status migrate_postgres(Connection& conn) {
   return tx->commit();
 }
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg

@@ -5,11 +5,11 @@
 #include "base/result.hpp"
 #include "sinks/postgres/detail/pg_conn.hpp"
 
-namespace gb::sinks::detail {
+namespace gb::sinks::detail::pg {
 
 // Brings the database to PostgresSink::kSchemaVersion. kInvalidInput when it
 // holds our tables without a schema_migrations row (not ours) or a version
 // newer than this program's.
 Status migrate_postgres(Connection& conn);
 
-}  // namespace gb::sinks::detail
+}  // namespace gb::sinks::detail::pg
