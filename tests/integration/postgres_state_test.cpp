@@ -300,6 +300,7 @@ TEST_F(PostgresState, AnUnreachableServerIsTransientAndTheUrlIsRedacted) {
   EXPECT_EQ(opened.error().kind, ErrorKind::kTransient) << opened.error().describe();
   EXPECT_EQ(opened.error().message.find("s3cret-pw"), std::string::npos) << opened.error().message;
   EXPECT_NE(opened.error().message.find("gb:***@127.0.0.1"), std::string::npos) << opened.error().message;
+  EXPECT_EQ(opened.error().message.find('\n'), std::string::npos) << opened.error().message;  // one line
 
   s.url = pgtest::server().url("no_such_database");
   opened = PostgresSink::open(s);

@@ -19,9 +19,19 @@ bool transient_state(std::string_view state) {
   return false;
 }
 
-std::string trimmed(const char* text) {
-  std::string s = text == nullptr ? "" : text;
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the
+// server running..."); ours are one line each.
+std::string one_line(const char* text) {
+  std::string s;
+  for (const char* p = text == nullptr ? "" : text; *p != '\0'; ++p) {
+    if (*p == '\n') {
+      while (p[1] == '\t' || p[1] == ' ') ++p;
+      if (p[1] != '\0') s += "; ";
+    } else {
+      s += *p;
+    }
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 
@@ -39,8 +49,8 @@ std::string sqlstate(const PGresult* res) {
 
 Error pg_error(PGconn* conn, const PGresult* res, std::string_view what) {
   const std::string state = sqlstate(res);
-  std::string message = res != nullptr ? trimmed(PQresultErrorMessage(res)) : std::string();
-  if (message.empty() && conn != nullptr) message = trimmed(PQerrorMessage(conn));
+  std::string message = res != nullptr ? one_line(PQresultErrorMessage(res)) : std::string();
+  if (message.empty() && conn != nullptr) message = one_line(PQerrorMessage(conn));
   if (message.empty()) message = "unknown failure";
   // Without a SQLSTATE, a connection that went away before an answer.
   const bool lost = state.empty() && conn != nullptr && PQstatus(conn) != CONNECTION_OK;
@@ -49,7 +59,7 @@ Error pg_error(PGconn* conn, const PGresult* res, std::string_view what) {
   if (!state.empty()) text += fmt::format(" (SQLSTATE {})", state);
   if (res != nullptr) {
     if (const char* context = PQresultErrorField(res, PG_DIAG_CONTEXT); context != nullptr) {
-      text += fmt::format(" [{}]", trimmed(context));
+      text += fmt::format(" [{}]", one_line(context));
     }
   }
   return make_error(kind, log::redact(text));
@@ -64,7 +74,7 @@ Result<std::unique_ptr<Connection>> Connection::connect(const std::string& conni
   ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
   if (!conn) return internal_error("postgresql: out of memory while connecting");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    const std::string message = trimmed(PQerrorMessage(conn.get()));
+    const std::string message = one_line(PQerrorMessage(conn.get()));
     // Refused or unreachable servers come back (a restart); credentials and
     // database names are the user's to fix.
     const bool users =
