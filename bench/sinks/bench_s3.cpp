@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/bench_stats.hpp"
 #include "sinks/s3/s3_object_store.hpp"
 #include "testing/s3_server.hpp"
 
@@ -55,11 +56,6 @@ std::string make_base() {
   }
   base.resize(kPiece);
   return base;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 long peak_rss_mib() {
@@ -201,9 +197,9 @@ int main(int argc, char** argv) {
     std::printf("run %d: curl PUT %.1f MiB/s, S3ObjectStore %.1f MiB/s, boto3 %.1f MiB/s\n", r + 1, curl_rates.back(),
                 store_rates.back(), have_boto3 ? boto3_rates.back() : 0.0);
   }
-  const double c = median(curl_rates);
-  const double st = median(store_rates);
-  const double b = have_boto3 ? median(boto3_rates) : 0.0;
+  const double c = gb::bench::median(curl_rates);
+  const double st = gb::bench::median(store_rates);
+  const double b = have_boto3 ? gb::bench::median(boto3_rates) : 0.0;
   std::printf(
       "%d objects x %d MiB (%s), %d at a time, s3rver on loopback, median of %d:\n"
       "  curl -T PUT (raw)   %8.1f MiB/s\n  S3ObjectStore       %8.1f MiB/s  (%.0f%% of raw)\n"
