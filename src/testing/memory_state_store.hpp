@@ -20,7 +20,7 @@
 #include "base/result.hpp"
 #include "sinks/state_store.hpp"
 
-namespace gb::testing {
+namespace gb::fixtures {
 
 class MemoryStateStore final : public sinks::StateStore {
  public:
@@ -246,4 +246,4 @@ class MemoryStateStore final : public sinks::StateStore {
   int is_landed_calls_ = 0;
 };
 
-}  // namespace gb::testing
+}  // namespace gb::fixtures

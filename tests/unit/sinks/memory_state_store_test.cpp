@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace gb::testing {
+namespace gb::fixtures {
 namespace {
 
 sinks::ChunkRef chunk(const std::string& id) {
@@ -105,4 +105,4 @@ TEST(MemoryStateStore, ConcurrentCommitsOfOneChunkLandOnce) {
 }
 
 }  // namespace
-}  // namespace gb::testing
+}  // namespace gb::fixtures
