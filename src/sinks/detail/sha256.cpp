@@ -31,7 +31,7 @@ Result<std::string> Sha256::hex() {
   unsigned int n = 0;
   if (EVP_DigestFinal_ex(ctx_.get(), digest, &n) != 1) return openssl_error("EVP_DigestFinal_ex");
   std::string out;
-  out.reserve(2 * n);
+  out.reserve(std::size_t{2} * n);
   for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", digest[i]);
   return out;
 }
