@@ -1,0 +1,224 @@
+// Landing into files (ObjectLanding over FileObjectStore, `--sink file:DIR`)
+// against this disk's raw rate of writing and fsyncing the same bytes, in the
+// same run: per chunk, one file written in 1 MiB pieces, fsynced, closed
+// (raw); the same plus the store's own protocol, a temporary name renamed
+// into place and the directory fsynced (raw+rename); then ObjectLanding with
+// 1 and 2 landing threads, plain and gzip. The ledger is the in-memory state
+// store (src/testing/), so the figures are the files' side alone. Medians of
+// several runs, each into a fresh directory.
+//   bench_file_landing [--records 100000] [--chunks 20] [--runs 5] [--dir DIR]
+// The rows are the simulator's conversation records (src/simulator/data.hpp).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/log.hpp"
+#include "simulator/data.hpp"
+#include "sinks/files/file_object_store.hpp"
+#include "sinks/object_landing.hpp"
+#include "testing/memory_state_store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using gb::records::RecordBatch;
+
+constexpr std::size_t kBatchRecords = 500;  // what a parser hands over at a time
+constexpr std::size_t kPiece = std::size_t{1} << 20;
+
+[[noreturn]] void die(const std::string& message) {
+  std::fprintf(stderr, "bench_file_landing: %s\n", message.c_str());
+  std::exit(1);
+}
+
+struct Chunk {
+  std::string id;
+  std::vector<RecordBatch> batches;
+  std::string ndjson;  // what the raw loops write: the same bytes as the object
+};
+
+struct Data {
+  std::vector<Chunk> chunks;
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;  // NDJSON bytes (records + newlines)
+};
+
+Data make_data(std::uint64_t records, std::uint64_t chunks) {
+  gb::simulator::DataParams params;
+  params.job_id = "bench-job";
+  params.kind = gb::simulator::JobKind::kConversations;
+  params.records = records;
+  Data data;
+  const std::uint64_t per_chunk = (records + chunks - 1) / chunks;
+  for (std::uint64_t i = 0; i < records; ++i) {
+    if (i % per_chunk == 0) data.chunks.push_back({fmt::format("chunk-{:04}", data.chunks.size()), {}, {}});
+    auto& chunk = data.chunks.back();
+    const std::uint64_t ordinal = i % per_chunk;
+    if (ordinal % kBatchRecords == 0) chunk.batches.emplace_back();
+    std::string raw;
+    gb::simulator::append_record(raw, params, i);
+    chunk.ndjson += raw;
+    chunk.ndjson += '\n';
+    data.bytes += raw.size() + 1;
+    chunk.batches.back().raw_bytes += raw.size();
+    chunk.batches.back().records.push_back({ordinal, gb::simulator::record_key(params, i), std::move(raw)});
+  }
+  data.records = records;
+  return data;
+}
+
+// Lends the chunk's batches (copies: the pipeline's batches are fresh too,
+// and copying 1 KB records is far below the disk's cost).
+class CopySource final : public gb::sinks::BatchSource {
+ public:
+  explicit CopySource(const std::vector<RecordBatch>& batches) : batches_(batches) {}
+  gb::Result<bool> next(RecordBatch& batch) override {
+    batch.clear();
+    if (next_ >= batches_.size()) return false;
+    batch = batches_[next_++];
+    return true;
+  }
+
+ private:
+  const std::vector<RecordBatch>& batches_;
+  std::size_t next_ = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void check(bool ok, const char* what) {
+  if (!ok) die(fmt::format("{}: {}", what, std::strerror(errno)));
+}
+
+void fsync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  check(fd >= 0, "open dir");
+  check(::fsync(fd) == 0, "fsync dir");
+  ::close(fd);
+}
+
+// One file per chunk: write in 1 MiB pieces, fsync, close (and with
+// `rename`, under a temporary name, renamed into place, directory fsynced).
+double run_raw(const fs::path& dir, const Data& data, bool rename) {
+  fs::create_directories(dir);
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& chunk : data.chunks) {
+    const fs::path target = dir / (chunk.id + ".ndjson");
+    const fs::path path = rename ? dir / (".tmp-" + chunk.id) : target;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    check(fd >= 0, "open");
+    for (std::size_t at = 0; at < chunk.ndjson.size(); at += kPiece) {
+      const std::size_t n = std::min(kPiece, chunk.ndjson.size() - at);
+      check(::write(fd, chunk.ndjson.data() + at, n) == static_cast<ssize_t>(n), "write");
+    }
+    check(::fsync(fd) == 0, "fsync");
+    check(::close(fd) == 0, "close");
+    if (rename) {
+      check(::rename(path.c_str(), target.c_str()) == 0, "rename");
+      fsync_dir(dir);
+    }
+  }
+  return seconds_since(start);
+}
+
+double run_landing(const fs::path& dir, const Data& data, int threads, bool gzip) {
+  auto store = gb::sinks::FileObjectStore::open(dir.string());
+  if (!store) die(store.error().describe());
+  gb::fixtures::MemoryStateStore state;
+  gb::sinks::ObjectLandingSettings settings;
+  settings.gzip = gzip;
+  gb::sinks::ObjectLanding landing(**store, state, settings);
+  std::atomic<std::uint64_t> landed{0};
+  std::atomic<std::size_t> next{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (std::size_t i = next++; i < data.chunks.size(); i = next++) {
+        const auto& chunk = data.chunks[i];
+        CopySource source(chunk.batches);
+        auto r = landing.land({"bench-job", chunk.id, "conversations"}, source, 1, std::nullopt);
+        if (!r) die(r.error().describe());
+        landed += r->records;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const double elapsed = seconds_since(start);
+  if (landed != data.records) die(fmt::format("landed {} of {} records", landed.load(), data.records));
+  return elapsed;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Landing into files against the raw write+fsync rate of the same disk"};
+  std::uint64_t records = 100'000;
+  std::uint64_t chunks = 20;
+  int runs = 5;
+  std::string dir = fs::temp_directory_path().string();
+  app.add_option("--records", records, "records in all")->check(CLI::Range(1, 10'000'000));
+  app.add_option("--chunks", chunks, "chunks (one object each)")->check(CLI::Range(1, 100'000));
+  app.add_option("--runs", runs, "runs per variant (median)")->check(CLI::Range(1, 100));
+  app.add_option("--dir", dir, "where the files go (the disk measured)");
+  CLI11_PARSE(app, argc, argv);
+  gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
+
+  const Data data = make_data(records, chunks);
+  const fs::path work = fs::path(dir) / fmt::format("bench-file-landing-{}", ::getpid());
+  std::printf("%llu records (%.1f MB of NDJSON) in %zu chunks, %d runs each, into %s\n",
+              static_cast<unsigned long long>(data.records), static_cast<double>(data.bytes) / 1e6, data.chunks.size(),
+              runs, work.c_str());
+
+  struct Variant {
+    std::string name;
+    std::function<double(const fs::path&)> run;
+  };
+  const std::vector<Variant> variants = {
+      {"raw write+fsync", [&](const fs::path& d) { return run_raw(d, data, false); }},
+      {"raw +rename+dir fsync", [&](const fs::path& d) { return run_raw(d, data, true); }},
+      {"landing, 1 thread", [&](const fs::path& d) { return run_landing(d, data, 1, false); }},
+      {"landing, 2 threads", [&](const fs::path& d) { return run_landing(d, data, 2, false); }},
+      {"landing gzip, 1 thread", [&](const fs::path& d) { return run_landing(d, data, 1, true); }},
+      {"landing gzip, 2 threads", [&](const fs::path& d) { return run_landing(d, data, 2, true); }},
+  };
+  // Interleaved (run r of every variant, then run r+1) so that a neighbour's
+  // load on the shared machine spreads over all variants alike.
+  std::vector<std::vector<double>> times(variants.size());
+  for (int r = 0; r < runs; ++r) {
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      const fs::path d = work / fmt::format("v{}-r{}", v, r);
+      times[v].push_back(variants[v].run(d));
+      fs::remove_all(d);
+    }
+  }
+  fs::remove_all(work);
+  const double raw = median(times[0]);
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    const double t = median(times[v]);
+    std::printf("%-26s %7.3f s  %8.0f records/s  %7.1f MB/s  %5.1f%% of raw\n", variants[v].name.c_str(), t,
+                static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t, 100.0 * raw / t);
+  }
+  return 0;
+}
