@@ -6,11 +6,14 @@
 // 1 and 2 landing threads, plain and gzip. The ledger is the in-memory state
 // store (src/testing/), so the figures are the files' side alone. Medians of
 // several runs, each into a fresh directory.
-//   bench_file_landing [--records 100000] [--chunks 20] [--runs 5] [--dir DIR]
+//   bench_file_landing [--records 100000] [--chunks 20] [--runs 5] [--dir DIR] [--no-gzip]
+// It also prints what zlib's deflate costs per level on the same bytes, in
+// memory, one thread (the gzip objects' level is fixed: detail/gzip_stream).
 // The rows are the simulator's conversation records (src/simulator/data.hpp).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -164,6 +167,27 @@ double run_landing(const fs::path& dir, const Data& data, int threads, bool gzip
   return elapsed;
 }
 
+// Deflates every chunk's NDJSON at `level` (gzip wrapper), in memory:
+// seconds and compressed bytes.
+std::pair<double, std::uint64_t> deflate_all(const Data& data, int level) {
+  std::uint64_t out_bytes = 0;
+  std::string out;
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& chunk : data.chunks) {
+    z_stream zs{};
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) die("deflateInit2");
+    out.resize(deflateBound(&zs, chunk.ndjson.size()));
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(chunk.ndjson.data()));
+    zs.avail_in = static_cast<uInt>(chunk.ndjson.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) die("deflate");
+    out_bytes += zs.total_out;
+    deflateEnd(&zs);
+  }
+  return {seconds_since(start), out_bytes};
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -182,6 +206,8 @@ int main(int argc, char** argv) {
   app.add_option("--chunks", chunks, "chunks (one object each)")->check(CLI::Range(1, 100'000));
   app.add_option("--runs", runs, "runs per variant (median)")->check(CLI::Range(1, 100));
   app.add_option("--dir", dir, "where the files go (the disk measured)");
+  bool no_gzip = false;
+  app.add_flag("--no-gzip", no_gzip, "skip the gzip landings and the deflate levels");
   CLI11_PARSE(app, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
 
@@ -195,20 +221,27 @@ int main(int argc, char** argv) {
     std::string name;
     std::function<double(const fs::path&)> run;
   };
-  const std::vector<Variant> variants = {
+  std::vector<Variant> variants = {
       {"raw write+fsync", [&](const fs::path& d) { return run_raw(d, data, false); }},
       {"raw +rename+dir fsync", [&](const fs::path& d) { return run_raw(d, data, true); }},
       {"landing, 1 thread", [&](const fs::path& d) { return run_landing(d, data, 1, false); }},
       {"landing, 2 threads", [&](const fs::path& d) { return run_landing(d, data, 2, false); }},
-      {"landing gzip, 1 thread", [&](const fs::path& d) { return run_landing(d, data, 1, true); }},
-      {"landing gzip, 2 threads", [&](const fs::path& d) { return run_landing(d, data, 2, true); }},
   };
-  // Interleaved (run r of every variant, then run r+1) so that a neighbour's
-  // load on the shared machine spreads over all variants alike.
+  if (!no_gzip) {
+    variants.push_back({"landing gzip, 1 thread", [&](const fs::path& d) { return run_landing(d, data, 1, true); }});
+    variants.push_back({"landing gzip, 2 threads", [&](const fs::path& d) { return run_landing(d, data, 2, true); }});
+  }
+  // Interleaved (run r of every variant, then run r+1), each round starting
+  // at another variant, so that a neighbour's load on the shared machine and
+  // the order spread over all variants alike. Before each timing, the
+  // previous variant's files are deleted and everything is synced (untimed),
+  // so no variant pays for another's writeback.
   std::vector<std::vector<double>> times(variants.size());
   for (int r = 0; r < runs; ++r) {
-    for (std::size_t v = 0; v < variants.size(); ++v) {
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+      const std::size_t v = (i + static_cast<std::size_t>(r)) % variants.size();
       const fs::path d = work / fmt::format("v{}-r{}", v, r);
+      ::sync();
       times[v].push_back(variants[v].run(d));
       fs::remove_all(d);
     }
@@ -217,8 +250,24 @@ int main(int argc, char** argv) {
   const double raw = median(times[0]);
   for (std::size_t v = 0; v < variants.size(); ++v) {
     const double t = median(times[v]);
-    std::printf("%-26s %7.3f s  %8.0f records/s  %7.1f MB/s  %5.1f%% of raw\n", variants[v].name.c_str(), t,
-                static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t, 100.0 * raw / t);
+    std::string all;
+    for (double x : times[v]) all += fmt::format(" {:.3f}", x);
+    std::printf("%-26s %7.3f s  %8.0f records/s  %7.1f MB/s  %5.1f%% of raw   (runs:%s)\n", variants[v].name.c_str(), t,
+                static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t, 100.0 * raw / t,
+                all.c_str());
+  }
+  if (no_gzip) return 0;
+  for (int level : {1, 3, 6}) {
+    std::vector<double> secs;
+    std::uint64_t out = 0;
+    for (int r = 0; r < runs; ++r) {
+      auto [t, bytes] = deflate_all(data, level);
+      secs.push_back(t);
+      out = bytes;
+    }
+    const double t = median(secs);
+    std::printf("deflate level %d, memory   %7.3f s  %7.1f MB/s in, ratio %.1f:1\n", level, t,
+                static_cast<double>(data.bytes) / 1e6 / t, static_cast<double>(data.bytes) / static_cast<double>(out));
   }
   return 0;
 }
