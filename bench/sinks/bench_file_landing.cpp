@@ -12,6 +12,7 @@
 // The rows are the simulator's conversation records (src/simulator/data.hpp).
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -188,6 +189,14 @@ std::pair<double, std::uint64_t> deflate_all(const Data& data, int level) {
   return {seconds_since(start), out_bytes};
 }
 
+// User + system CPU seconds of this process (all its threads) so far.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -237,12 +246,15 @@ int main(int argc, char** argv) {
   // previous variant's files are deleted and everything is synced (untimed),
   // so no variant pays for another's writeback.
   std::vector<std::vector<double>> times(variants.size());
+  std::vector<std::vector<double>> cpu(variants.size());
   for (int r = 0; r < runs; ++r) {
     for (std::size_t i = 0; i < variants.size(); ++i) {
       const std::size_t v = (i + static_cast<std::size_t>(r)) % variants.size();
       const fs::path d = work / fmt::format("v{}-r{}", v, r);
       ::sync();
+      const double cpu_before = cpu_seconds();
       times[v].push_back(variants[v].run(d));
+      cpu[v].push_back(cpu_seconds() - cpu_before);
       fs::remove_all(d);
     }
   }
@@ -252,9 +264,9 @@ int main(int argc, char** argv) {
     const double t = median(times[v]);
     std::string all;
     for (double x : times[v]) all += fmt::format(" {:.3f}", x);
-    std::printf("%-26s %7.3f s  %8.0f records/s  %7.1f MB/s  %5.1f%% of raw   (runs:%s)\n", variants[v].name.c_str(), t,
-                static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t, 100.0 * raw / t,
-                all.c_str());
+    std::printf("%-26s %7.3f s  %8.0f records/s  %7.1f MB/s  %5.1f%% of raw  CPU %.3f s   (runs:%s)\n",
+                variants[v].name.c_str(), t, static_cast<double>(data.records) / t,
+                static_cast<double>(data.bytes) / 1e6 / t, 100.0 * raw / t, median(cpu[v]), all.c_str());
   }
   if (no_gzip) return 0;
   for (int level : {1, 3, 6}) {
