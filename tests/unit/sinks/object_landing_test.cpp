@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -346,6 +348,101 @@ TEST(ObjectLanding, ReadLandedKeysOfAnUnknownJobIsEmpty) {
   ASSERT_TRUE(keys.ok());
   EXPECT_TRUE(keys->keys.empty());
   EXPECT_EQ(keys->quarantined, 0U);
+}
+
+}  // namespace
+}  // namespace gb::sinks
+
+namespace gb::sinks {
+namespace {
+
+// An ObjectStore in memory that records the order of commits and can fail
+// the commit of one key.
+class RecordingStore final : public ObjectStore {
+ public:
+  class Write final : public ObjectWrite {
+   public:
+    Write(RecordingStore& store, std::string key) : store_(store), key_(std::move(key)) {}
+    Status write(std::string_view bytes) override {
+      bytes_.append(bytes);
+      return ok_status();
+    }
+    Status commit() override {
+      std::lock_guard lock(store_.mutex);
+      if (key_ == store_.fail_commit_of) return transient_error("503 Slow Down");
+      store_.objects[key_] = bytes_;
+      store_.commits.push_back(key_);
+      return ok_status();
+    }
+
+   private:
+    RecordingStore& store_;
+    std::string key_;
+    std::string bytes_;
+  };
+  Result<std::unique_ptr<ObjectWrite>> begin_write(const std::string& key) override {
+    return std::unique_ptr<ObjectWrite>(std::make_unique<Write>(*this, key));
+  }
+  Status read(const std::string& key, const std::function<Status(std::string_view)>& consume) override {
+    std::lock_guard lock(mutex);
+    auto it = objects.find(key);
+    if (it == objects.end()) return permanent_error("no object at " + key);
+    return consume(it->second);
+  }
+  std::string describe(const std::string& key) const override { return "mem://" + key; }
+  int max_concurrent_writes() const override { return 4; }
+
+  std::mutex mutex;
+  std::map<std::string, std::string> objects;
+  std::vector<std::string> commits;
+  std::string fail_commit_of;
+};
+
+records::RecordBatch batch_with_quarantine() {
+  records::RecordParser parser(records::KeyField::kId);
+  records::RecordBatch batch;
+  parser.parse(R"({"id":"a"})", 0, batch);
+  parser.parse("[1]", 1, batch);
+  return batch;
+}
+
+TEST(ObjectLanding, TheQuarantineCommitsBeforeTheChunkAndTheLedgerRowLast) {
+  RecordingStore store;
+  MemoryStateStore state;
+  ObjectLanding landing(store, state, settings(false, ""));
+  store.fail_commit_of = "users/job-1/c.ndjson";
+  auto failed = land(landing, chunk("c"), {batch_with_quarantine()});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::kTransient);  // the store's error, as it was
+  EXPECT_EQ(store.commits, (std::vector<std::string>{"users/job-1/_quarantine/c.ndjson"}));
+  EXPECT_FALSE(*state.is_landed(chunk("c")));  // no row for objects not all there
+
+  store.fail_commit_of.clear();
+  auto landed = land(landing, chunk("c"), {batch_with_quarantine()});
+  ASSERT_TRUE(landed.ok());
+  EXPECT_EQ(store.commits, (std::vector<std::string>{"users/job-1/_quarantine/c.ndjson",
+                                                     "users/job-1/_quarantine/c.ndjson", "users/job-1/c.ndjson"}));
+  EXPECT_TRUE(*state.is_landed(chunk("c")));
+  EXPECT_EQ(landing.max_concurrent_landings(), 4);
+  auto keys = landing.read_landed_keys("job-1");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->keys, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(keys->quarantined, 1U);
+}
+
+TEST(ObjectLanding, AnotherLandingThatCommittedFirstMakesThisOneAlreadyLanded) {
+  RecordingStore store;
+  MemoryStateStore state;
+  ObjectLanding landing(store, state, settings());
+  // The other landing commits its row while this one writes its object.
+  VectorSource source(make_batches("c", 10));
+  source.before = [&](std::size_t i) {
+    if (i == 0) (void)state.commit_landed(chunk("c"), LandResult{}, 1, std::nullopt);
+  };
+  auto r = landing.land(chunk("c"), source, 1, std::nullopt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->already_landed);
+  EXPECT_EQ(state.commits(), 1);
 }
 
 }  // namespace
