@@ -35,7 +35,7 @@
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
 #include "app/detail/verify.hpp"
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 #include "base/log.hpp"
 #include "simulator/simulator.hpp"
 #include "sinks/sqlite/sqlite_sink.hpp"
@@ -74,16 +74,16 @@ Run export_once(const gb::simulator::Server& server, const std::string& type, co
   settings.credentials = {"sim-client", "sim-secret"};
   settings.rate.requests = 1'000'000;
   settings.download.page_size = page_size;
-  auto sink = gb::app::open_sink("sqlite:" + db);
+  auto store = gb::app::open_store("sqlite:" + db, "");
   auto stack = gb::app::ApiStack::build(settings, gb::system_clock(), gb::system_sleeper(), compress);
-  if (!sink.ok() || !stack.ok()) throw std::runtime_error("cannot build the export");
+  if (!store.ok() || !stack.ok()) throw std::runtime_error("cannot build the export");
   auto ps = gb::app::pipeline_settings(settings);
   ps.poll_interval = std::chrono::milliseconds(50);
   ps.concurrency = g_concurrency;
   if (g_budget_mb > 0) ps.memory_budget_bytes = g_budget_mb << 20;
   gb::pipeline::NullProgress quiet;
-  gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), **sink, (*stack)->patience(), gb::system_clock(),
-                                        gb::system_sleeper(), quiet);
+  gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), *store->state, *store->landing, (*stack)->patience(),
+                                        gb::system_clock(), gb::system_sleeper(), quiet);
   gb::pipeline::ExportRequest request;
   request.type = *gb::api::ExportType::parse(type);
   request.job_id = job_id;

@@ -191,7 +191,7 @@ Timing run_sink(const SqliteSettings& settings, Data& data) {
   const Stopwatch watch;
   for (auto& chunk : data.chunks) {
     LendingSource source(chunk.batches);
-    auto r = (*sink)->land({"bench-job", chunk.id}, source, 1);
+    auto r = (*sink)->land({"bench-job", chunk.id, "bulk:users"}, source, 1, std::nullopt);
     if (!r) die(r.error().describe());
     landed += r->records;
   }
@@ -222,7 +222,7 @@ void big_chunk(const fs::path& work, std::uint64_t mb, std::int64_t cache_kib) {
   params.records = ~0ULL;
   GeneratingSource source(params, mb * 1'000'000);
   const Stopwatch watch;
-  auto landed = (*sink)->land({"bench-big", "chunk-0000"}, source, 1);
+  auto landed = (*sink)->land({"bench-big", "chunk-0000", "bulk:users"}, source, 1, std::nullopt);
   if (!landed) die(landed.error().describe());
   sink->reset();
   const Timing t = watch.elapsed();

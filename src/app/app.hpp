@@ -21,6 +21,7 @@ struct ExportOptions {
   std::string query_file;        // a JSON object: the whole query / filter
   std::string job_id;            // adopt this job instead of creating one
   std::string sink_url = "sqlite:genesys-bulk.db";
+  std::string state_url;  // empty: the sink's default (store_url.hpp)
   std::string spill_dir;  // empty: the system's temp dir
   bool progress = true;   // a bar on a terminal, lines otherwise (stderr)
   bool compress = true;   // ask for gzip bodies (off: identity, cheaper over loopback/LAN)
@@ -39,7 +40,8 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options,
 
 // `genesys-bulk status`: writes jobs, their chunks, states, counts and errors
 // to `out`.
-Status run_status(const std::string& sink_url, const std::optional<std::string>& job_id, std::FILE* out);
+Status run_status(const std::string& sink_url, const std::string& state_url, const std::optional<std::string>& job_id,
+                  std::FILE* out);
 
 struct DemoOptions {
   std::string db_path = "genesys-bulk-demo.db";  // removed first: every demo starts fresh

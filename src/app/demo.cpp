@@ -6,7 +6,7 @@
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
 #include "app/detail/verify.hpp"
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 #include "base/log.hpp"
 #include "simulator/simulator.hpp"
 
@@ -70,8 +70,8 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
   settings.download.page_size = 1000;
 
   const std::string sink_url = "sqlite:" + options.db_path;
-  auto sink = open_sink(sink_url);
-  if (!sink.ok()) return std::move(sink).error();
+  auto store = open_store(sink_url, "");
+  if (!store.ok()) return std::move(store).error();
   auto stack = ApiStack::build(settings, system_clock(), system_sleeper());
   if (!stack.ok()) return std::move(stack).error();
 
@@ -91,8 +91,9 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
     if (!type.ok()) return std::move(type).error();
     pipeline::NullProgress quiet;
     pipeline::ProgressObserver& progress = options.progress ? printer.new_job() : quiet;
-    pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), **sink,
-                                             (*stack)->patience(), system_clock(), system_sleeper(), progress);
+    pipeline::ExportPipeline export_pipeline(pipeline_settings(settings), (*stack)->jobs(), *store->state,
+                                             *store->landing, (*stack)->patience(), system_clock(), system_sleeper(),
+                                             progress);
     pipeline::ExportRequest request;
     request.type = *type;
     if (job.job_id.empty()) {
@@ -111,7 +112,7 @@ Status run_demo(const DemoOptions& options, std::FILE* out) {
       all_exact = false;
       continue;
     }
-    auto landed = read_landed(options.db_path, outcome->job_id);
+    auto landed = read_landed(*store->landing, outcome->job_id);
     if (!landed.ok()) return std::move(landed).error();
     const JobCheck check = check_job(**server, outcome->job_id, *landed);
     all_exact = all_exact && check.exact();

@@ -6,12 +6,12 @@
 
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 #include "base/json.hpp"
 #include "base/log.hpp"
 #include "config/validate.hpp"
 #include "pipeline/progress.hpp"
-#include "sinks/sqlite/sqlite_sink.hpp"
+#include "sinks/sqlite/sqlite_sink.hpp"  // the default store cache the pipeline budgets for
 
 namespace gb::app {
 namespace {
@@ -83,7 +83,7 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
   }
   auto query = export_query(options, *type);
   if (!query.ok()) return std::move(query).error();
-  if (auto path = sqlite_path(options.sink_url); !path.ok()) return std::move(path).error();
+  if (auto urls = check_store_urls(options.sink_url, options.state_url); !urls.ok()) return std::move(urls).error();
 
   config::Settings settings = options.settings;
   auto credentials = config::load_credentials(options.credentials_file, env);
@@ -91,13 +91,13 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
   settings.credentials = std::move(*credentials);
   if (auto valid = config::validate(settings); !valid.ok()) return std::move(valid).error();
 
-  auto sink = open_sink(options.sink_url);
-  if (!sink.ok()) return std::move(sink).error();
+  auto store = open_store(options.sink_url, options.state_url, env);
+  if (!store.ok()) return std::move(store).error();
   // The breaker's state goes to the store, where `status` shows it. A change
   // may wait for a landing in progress: changes are rare, landings short.
-  sinks::Sink& store = **sink;
-  auto record_breaker = [&store](resilience::BreakerState state, const char* why) {
-    if (auto recorded = store.record_api_health(resilience::to_string(state), why); !recorded.ok()) {
+  sinks::StateStore& state_store = *store->state;
+  auto record_breaker = [&state_store](resilience::BreakerState state, const char* why) {
+    if (auto recorded = state_store.record_api_health(resilience::to_string(state), why); !recorded.ok()) {
       log::warn("could not record the circuit breaker state").field("error", recorded.error().describe()).emit();
     }
   };
@@ -111,8 +111,8 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
   pipeline::ProgressTicker ticker(printer, kProgressTick);
   pipeline::PipelineSettings ps = pipeline_settings(settings);
   ps.spill_dir = options.spill_dir;
-  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), **sink, (*stack)->patience(), system_clock(),
-                                           system_sleeper(), progress);
+  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), state_store, *store->landing, (*stack)->patience(),
+                                           system_clock(), system_sleeper(), progress);
   pipeline::ExportRequest request;
   request.type = *type;
   request.query_json = std::move(*query);

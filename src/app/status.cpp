@@ -1,21 +1,13 @@
 #include <fmt/format.h>
 
-#include <filesystem>
-
 #include "app/app.hpp"
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 
 namespace gb::app {
 
-Status run_status(const std::string& sink_url, const std::optional<std::string>& job_id, std::FILE* out) {
-  // Opening a SQLite path creates the file: say so instead of showing an empty new store.
-  auto path = sqlite_path(sink_url);
-  if (!path.ok()) return std::move(path).error();
-  std::error_code ec;
-  if (!std::filesystem::exists(*path, ec)) {
-    return invalid_input(fmt::format("no store at {} (nothing exported there yet?)", *path));
-  }
-  auto sink = open_sink(sink_url);
+Status run_status(const std::string& sink_url, const std::string& state_url, const std::optional<std::string>& job_id,
+                  std::FILE* out) {
+  auto sink = open_existing_state(sink_url, state_url);
   if (!sink.ok()) return std::move(sink).error();
   auto health = (*sink)->api_health();
   if (!health.ok()) return std::move(health).error();

@@ -9,10 +9,12 @@
 
 namespace gb::app {
 
+Result<LandedSet> read_landed(sinks::Landing& landing, const std::string& job_id) {
+  return landing.read_landed_keys(job_id);
+}
+
 Result<LandedSet> read_landed(const std::string& db_path, const std::string& job_id) {
-  auto landed = sinks::read_landed_keys(db_path, job_id);
-  if (!landed.ok()) return std::move(landed).error();
-  return LandedSet{std::move(landed->keys), landed->quarantined};
+  return sinks::read_landed_keys(db_path, job_id);
 }
 
 JobCheck check_job(const simulator::Server& server, const std::string& job_id, const LandedSet& landed) {

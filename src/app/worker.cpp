@@ -73,16 +73,16 @@ int child_main(const Plan& plan, const worker::ChildContext& context) {
     log::error(what).field("error", e.describe()).emit();
     return kExitTempFail;
   };
-  auto sink = open_sink(o.sink_url);
-  if (!sink) return fail("cannot open the store", sink.error());
+  auto store = open_store(o.sink_url, o.state_url);
+  if (!store) return fail("cannot open the store", store.error());
   auto stack = ApiStack::build(o.settings, system_clock(), system_sleeper(), o.compress);
   if (!stack) return fail("cannot build the API client", stack.error());
   pipeline::PipelineSettings ps = pipeline_settings(o.settings);
   ps.spill_dir = o.spill_dir;
   ps.stop = context.stop;  // warm shutdown: the slice ends at its next safe point
   pipeline::NullProgress quiet;
-  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), **sink, (*stack)->patience(), system_clock(),
-                                           system_sleeper(), quiet);
+  pipeline::ExportPipeline export_pipeline(ps, (*stack)->jobs(), *store->state, *store->landing, (*stack)->patience(),
+                                           system_clock(), system_sleeper(), quiet);
 
   const worker::DelayLadder ladder(o.queue);
   amqp::ConnectionOptions connection;
@@ -156,7 +156,7 @@ Status run_worker(const WorkerOptions& options, const config::EnvLookup& env) {
     if (!redis) return invalid_input("--result-backend: rpc:// or redis://HOST:PORT/DB: " + redis.error().message);
     plan.redis = *redis;
   }
-  if (auto path = sqlite_path(options.sink_url); !path) return std::move(path).error();
+  if (auto urls = check_store_urls(options.sink_url, options.state_url); !urls) return std::move(urls).error();
   if (options.concurrency < 1) return invalid_input("--concurrency must be at least 1");
   auto credentials = config::load_credentials(options.credentials_file, env);
   if (!credentials) return std::move(credentials).error();

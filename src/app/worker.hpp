@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 #include "base/result.hpp"
 #include "config/credentials.hpp"
 #include "config/settings.hpp"
@@ -20,6 +20,7 @@ struct WorkerOptions {
   std::string queue = "genesys-bulk";
   int concurrency = 1;  // child processes, one task each at a time
   std::string sink_url = std::string(kDefaultSinkUrl);
+  std::string state_url;                  // empty: the sink's default
   std::string result_backend = "rpc://";  // rpc:// | redis://HOST:PORT/DB
   std::chrono::milliseconds task_slice{std::chrono::minutes(5)};
   std::optional<std::chrono::milliseconds> soft_time_limit;

@@ -16,6 +16,16 @@ void add_log_options(CLI::App& cmd, GlobalOptions& options) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 }
 
+void add_store_options(CLI::App& cmd, std::string& sink_url, std::string& state_url) {
+  cmd.add_option("--sink", sink_url,
+                 "Where records land: sqlite:PATH, postgresql://USER:PASS@HOST:PORT/DB, "
+                 "s3://BUCKET/PREFIX?endpoint=URL&region=R[&gzip=1], file:DIR")
+      ->capture_default_str();
+  cmd.add_option("--state", state_url,
+                 "Where the ledger lives for s3:// and file: sinks: sqlite:PATH or postgresql://... "
+                 "(file: default DIR/.genesys-bulk-state.db)");
+}
+
 void init_logging(const GlobalOptions& options, const char* default_level) {
   const std::string level = options.log_level.empty() ? default_level : options.log_level;
   log::Level l = log::Level::kInfo;

@@ -15,6 +15,9 @@ struct GlobalOptions {
 
 // Adds --log-format and --log-level to `cmd`.
 void add_log_options(CLI::App& cmd, GlobalOptions& options);
+
+// --sink and --state (app/store_url.hpp says what they accept).
+void add_store_options(CLI::App& cmd, std::string& sink_url, std::string& state_url);
 // Configures gb::log; `default_level` applies when --log-level was not given.
 void init_logging(const GlobalOptions& options, const char* default_level);
 

@@ -81,7 +81,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--interval", o.interval, "START/END in ISO 8601 (the job's interval)");
   cmd->add_option("--query", o.query_file, "A file holding the whole query / filter as a JSON object");
   cmd->add_option("--job-id", o.job_id, "Adopt this existing job instead of creating one");
-  cmd->add_option("--sink", o.sink_url, "Where records land: sqlite:PATH")->capture_default_str();
+  add_store_options(*cmd, o.sink_url, o.state_url);
   cmd->add_option("--region", s.hosts.region, "The org's region, e.g. eu_west_1");
   cmd->add_option("--environment", s.hosts.env_domain, "The org's environment domain, e.g. mypurecloud.ie");
   cmd->add_option("--api-url", s.hosts.api_url, "API base URL (overrides region/environment)");

@@ -55,7 +55,7 @@ void add_worker_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--concurrency", o.concurrency, "Child processes (one task each at a time)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  cmd->add_option("--sink", o.sink_url, "Where records land: sqlite:PATH")->capture_default_str();
+  add_store_options(*cmd, o.sink_url, o.state_url);
   cmd->add_option("--result-backend", o.result_backend, "rpc:// or redis://HOST:PORT/DB")->capture_default_str();
   cmd->add_option("--region", s.hosts.region, "The org's region, e.g. eu_west_1");
   cmd->add_option("--environment", s.hosts.env_domain, "The org's environment domain, e.g. mypurecloud.ie");

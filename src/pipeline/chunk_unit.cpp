@@ -12,8 +12,8 @@
 
 namespace gb::pipeline {
 
-void record_failure(sinks::Sink& sink, const sinks::ChunkRef& chunk, int attempts, const std::string& reason) {
-  if (auto s = sink.mark_failed(chunk, attempts, reason); !s.ok()) {
+void record_failure(sinks::StateStore& state, const sinks::ChunkRef& chunk, int attempts, const std::string& reason) {
+  if (auto s = state.mark_failed(chunk, attempts, reason); !s.ok()) {
     log::error("cannot record a failed chunk")
         .field("job_id", chunk.job_id)
         .field("chunk_id", chunk.chunk_id)
@@ -22,7 +22,7 @@ void record_failure(sinks::Sink& sink, const sinks::ChunkRef& chunk, int attempt
   }
 }
 
-Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, records::KeyField key_field,
+Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, const api::ExportType& type,
                                       const api::ChunkInfo& chunk, const CallLimits& limits, Attempts& attempts) const {
   if (!is_valid_id(chunk.chunk_id)) return permanent_error("the API listed a chunk with an invalid id");
   const PipelineSettings& settings = ctx_.settings;
@@ -45,7 +45,7 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, records::KeyFie
         detail::ChunkCollector collector(settings.spill_dir, settings.spill_threshold_bytes, chunk.size,
                                          settings.landing_batch_bytes, budget);
         records::ChunkParserSettings parser_settings;
-        parser_settings.key_field = key_field;
+        parser_settings.key_field = type.key_field();
         parser_settings.batch_bytes = settings.parse_batch_bytes;
         parser_settings.max_record_bytes = settings.max_record_bytes;
         records::LargeRecordSink large{
@@ -67,7 +67,7 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, records::KeyFie
         if (!source.ok()) return std::move(source).error();
         const auto& stats = collector.stats();
         FetchedChunk out;
-        out.chunk = sinks::ChunkRef{job_id, chunk.chunk_id};
+        out.chunk = sinks::ChunkRef{job_id, chunk.chunk_id, type.to_string()};
         out.source = std::move(*source);
         out.records = stats.records;
         out.quarantined = stats.quarantined;
@@ -89,19 +89,19 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, records::KeyFie
 
 Result<sinks::LandResult> ChunkUnit::land(FetchedChunk& fetched, int attempts) const {
   if (!fetched.source) return internal_error("chunk " + fetched.chunk.chunk_id + ": nothing to land");
-  auto landed = ctx_.sink.land(fetched.chunk, *fetched.source, attempts);
+  auto landed = ctx_.landing.land(fetched.chunk, *fetched.source, attempts, std::nullopt);
   fetched.source.reset();  // frees the memory or removes the spill file at once
   return landed;
 }
 
-Result<sinks::LandResult> ChunkUnit::fetch_and_land(const std::string& job_id, records::KeyField key_field,
+Result<sinks::LandResult> ChunkUnit::fetch_and_land(const std::string& job_id, const api::ExportType& type,
                                                     const api::ChunkInfo& chunk, const CallLimits& limits,
                                                     Attempts& attempts) const {
   // Whatever thread calls it, nothing is thrown out of it: an exception
   // (std::bad_alloc, a library's) becomes this chunk's internal error.
   Result<sinks::LandResult> out = internal_error("chunk " + chunk.chunk_id + ": not landed");
   if (auto thrown = detail::run_catching([&] {
-        auto fetched = fetch(job_id, key_field, chunk, limits, attempts);
+        auto fetched = fetch(job_id, type, chunk, limits, attempts);
         out = fetched.ok() ? land(*fetched, attempts.count) : Result<sinks::LandResult>(std::move(fetched).error());
       })) {
     out = internal_error("chunk " + chunk.chunk_id + ": " + *thrown);

@@ -1,8 +1,8 @@
 #pragma once
 // One chunk of a bulk job: download it (retried) through a streaming parser
-// into a collector, then land it, records and ledger row in one transaction.
-// ExportPipeline runs fetch() on its download threads and lands on its one
-// writer thread; a worker may run fetch_and_land() for one chunk.
+// into a collector, then land it with its ledger row (Landing's contract).
+// ExportPipeline runs fetch() on its download threads and lands on its
+// writer threads; a worker may run fetch_and_land() for one chunk.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,7 +12,7 @@
 #include "base/stop.hpp"
 #include "pipeline/unit_context.hpp"
 #include "records/record.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/types.hpp"
 
 namespace gb::pipeline {
 
@@ -39,16 +39,16 @@ class ChunkUnit {
   // Error returns); a cancel stops the download at its next write callback
   // and returns kInterrupted. A download under way is not cut at the
   // deadline. Never throws but std::bad_alloc from its own bookkeeping.
-  Result<FetchedChunk> fetch(const std::string& job_id, records::KeyField key_field, const api::ChunkInfo& chunk,
+  Result<FetchedChunk> fetch(const std::string& job_id, const api::ExportType& type, const api::ChunkInfo& chunk,
                              const CallLimits& limits, Attempts& attempts) const;
 
-  // Lands a fetched chunk on this thread (Sink::land): wholly or not at all;
+  // Lands a fetched chunk on this thread (Landing::land): wholly or not at all;
   // already_landed when an earlier run or another process landed it.
   Result<sinks::LandResult> land(FetchedChunk& fetched, int attempts) const;
 
   // fetch() then land(). The caller decides whether a failure is final and
   // then calls record_failure (one failure path for every unit).
-  Result<sinks::LandResult> fetch_and_land(const std::string& job_id, records::KeyField key_field,
+  Result<sinks::LandResult> fetch_and_land(const std::string& job_id, const api::ExportType& type,
                                            const api::ChunkInfo& chunk, const CallLimits& limits,
                                            Attempts& attempts) const;
 

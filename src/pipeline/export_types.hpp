@@ -62,7 +62,7 @@ struct ExportOutcome {
   std::string first_failure;       // "chunk C: reason", when chunks_failed > 0
   bool failures_transient = true;  // every failed chunk failed transiently: trying again may land it
   double landing_seconds = 0;      // wall time from the first download to the last chunk landed
-  double store_busy_seconds = 0;   // of which the writer spent inside Sink::land
+  double store_busy_seconds = 0;   // of which the writers spent inside Landing::land
   bool interrupted = false;        // a stop was requested before every chunk had landed
   bool deadline_reached = false;   // a slice's deadline came before every chunk had landed
 };

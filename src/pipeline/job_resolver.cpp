@@ -10,7 +10,7 @@
 namespace gb::pipeline {
 
 Result<ResolvedJob> JobResolver::with_stored(std::string job_id, bool created) {
-  auto known = ctx_.sink.status(job_id);
+  auto known = ctx_.state.status(job_id);
   if (!known.ok()) return std::move(known).error();
   ResolvedJob out;
   out.job_id = std::move(job_id);
@@ -32,7 +32,7 @@ Result<std::optional<ResolvedJob>> JobResolver::find(const ExportRequest& reques
     return std::optional<ResolvedJob>{std::move(*job)};
   }
   if (request.idempotency_key) {
-    auto known = ctx_.sink.find_job_by_key(*request.idempotency_key);
+    auto known = ctx_.state.find_job_by_key(*request.idempotency_key);
     if (!known.ok()) return std::move(known).error();
     if (!known->has_value()) return std::optional<ResolvedJob>{};
     log::info("job found by its idempotency key: not creating another")
@@ -44,7 +44,7 @@ Result<std::optional<ResolvedJob>> JobResolver::find(const ExportRequest& reques
     return std::optional<ResolvedJob>{std::move(*job)};
   }
   const std::string hash = query_hash(request.type, request.query_json);
-  auto unfinished = ctx_.sink.find_unfinished_job(request.type.to_string(), hash, final_job_states());
+  auto unfinished = ctx_.state.find_unfinished_job(request.type.to_string(), hash, final_job_states());
   if (!unfinished.ok()) return std::move(unfinished).error();
   if (!unfinished->has_value()) return std::optional<ResolvedJob>{};
   log::info("adopting the unfinished job of the same export")
@@ -66,7 +66,7 @@ Result<ResolvedJob> JobResolver::resolve(const ExportRequest& request, const Cal
       // Recorded at once, like a created job; a job the store already knows
       // keeps its row (and state) until the first poll updates it.
       sinks::JobInfo row{job.job_id, type, "adopted", "", -1, ""};
-      if (auto s = ctx_.sink.upsert_job(row); !s.ok()) return std::move(s).error();
+      if (auto s = ctx_.state.upsert_job(row); !s.ok()) return std::move(s).error();
       return with_stored(job.job_id, false);
     }
     return job;
@@ -111,7 +111,7 @@ Result<ResolvedJob> JobResolver::resolve(const ExportRequest& request, const Cal
   // redelivered submit) adopts it.
   sinks::JobInfo job{*created, type, "created", "", -1, query_hash(request.type, request.query_json)};
   if (request.idempotency_key) {
-    auto recorded = ctx_.sink.record_job_key(*request.idempotency_key, job);
+    auto recorded = ctx_.state.record_job_key(*request.idempotency_key, job);
     if (!recorded.ok()) {
       Error e = std::move(recorded).error();
       e.message =
@@ -127,7 +127,7 @@ Result<ResolvedJob> JobResolver::resolve(const ExportRequest& request, const Cal
           .emit();
       return with_stored(*recorded, false);
     }
-  } else if (auto s = ctx_.sink.upsert_job(job); !s.ok()) {
+  } else if (auto s = ctx_.state.upsert_job(job); !s.ok()) {
     return std::move(s).error();
   }
   log::info("job created").field("job_id", *created).field("type", type).emit();

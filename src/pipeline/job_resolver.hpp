@@ -10,7 +10,7 @@
 #include "base/stop.hpp"
 #include "pipeline/export_types.hpp"
 #include "pipeline/unit_context.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/types.hpp"
 
 namespace gb::pipeline {
 

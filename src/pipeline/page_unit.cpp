@@ -35,7 +35,7 @@ Result<FetchedPage> PageUnit::fetch(const std::string& job_id, const api::Export
         auto p = ctx_.api.fetch_page(type, job_id, cursor, ctx_.settings.page_size, limits);
         if (!p.ok()) return std::move(p).error();
         FetchedPage f;
-        f.chunk = sinks::ChunkRef{job_id, chunk_id};
+        f.chunk = sinks::ChunkRef{job_id, chunk_id, type.to_string()};
         f.next_cursor = std::move(p->cursor);
         if (!cursor_only) {
           auto batch = records::parse_page(p->body, results_key, key_field, 0);
@@ -66,7 +66,7 @@ Result<FetchedPage> PageUnit::fetch(const std::string& job_id, const api::Export
 
 Result<sinks::LandResult> PageUnit::land(FetchedPage& fetched, int attempts) const {
   if (!fetched.source) return internal_error("page " + fetched.chunk.chunk_id + ": nothing to land");
-  auto landed = ctx_.sink.land_page(fetched.chunk, *fetched.source, attempts, fetched.next_cursor);
+  auto landed = ctx_.landing.land(fetched.chunk, *fetched.source, attempts, fetched.next_cursor);
   fetched.source.reset();
   return landed;
 }

@@ -10,7 +10,7 @@
 #include "base/result.hpp"
 #include "base/stop.hpp"
 #include "pipeline/unit_context.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/types.hpp"
 
 namespace gb::pipeline {
 
@@ -38,7 +38,7 @@ class PageUnit {
                             const std::string& cursor, bool cursor_only, const CallLimits& limits,
                             Attempts& attempts) const;
 
-  // Lands a fetched page with its cursor (Sink::land_page) on this thread.
+  // Lands a fetched page with its cursor (Landing::land) on this thread.
   Result<sinks::LandResult> land(FetchedPage& fetched, int attempts) const;
 
   // fetch() then land() (unless cursor_only). The caller records a final

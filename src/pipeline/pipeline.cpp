@@ -120,28 +120,29 @@ void limit_malloc_arenas() {
 // The one path of a chunk or page this run gives up on: its ledger row
 // (record_failure logs a store that cannot write it), the run's tally (with
 // `note` for what it means beyond the chunk), the progress display.
-void give_up(sinks::Sink& sink, Tally& tally, ProgressObserver& progress, const sinks::ChunkRef& chunk, int attempts,
-             const std::string& reason, bool transient, const char* note = "") {
-  record_failure(sink, chunk, attempts, reason);
+void give_up(sinks::StateStore& state, Tally& tally, ProgressObserver& progress, const sinks::ChunkRef& chunk,
+             int attempts, const std::string& reason, bool transient, const char* note = "") {
+  record_failure(state, chunk, attempts, reason);
   tally.failed(chunk.chunk_id, reason + note, transient);
   progress.chunk_failed();
 }
 
 }  // namespace
 
-ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink,
-                               resilience::Patience& patience, Clock& clock, Sleeper& sleeper,
+ExportPipeline::ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::StateStore& state,
+                               sinks::Landing& landing, resilience::Patience& patience, Clock& clock, Sleeper& sleeper,
                                ProgressObserver& progress)
     : settings_(std::move(settings)),
       api_(api),
-      sink_(sink),
+      state_(state),
+      landing_(landing),
       patience_(patience),
       clock_(clock),
       sleeper_(sleeper),
       progress_(progress),
       stop_(settings_.stop != nullptr ? *settings_.stop : process_stop()),
       budget_(std::make_unique<MemoryBudget>(settings_.memory_budget_bytes)),
-      units_{settings_, api_, sink_, patience_, clock_, sleeper_, *budget_} {
+      units_{settings_, api_, state_, landing_, patience_, clock_, sleeper_, *budget_} {
   limit_malloc_arenas();
   settings_.concurrency = std::max(1, settings_.concurrency);
   if (settings_.spill_dir.empty()) settings_.spill_dir = std::filesystem::temp_directory_path();
@@ -216,9 +217,17 @@ Result<ExportOutcome> ExportPipeline::run(const ExportRequest& request) {
                     "command again to retry them",
                     outcome.job_id, outcome.chunks_failed, outcome.chunks_total, outcome.first_failure));
   }
-  sinks::JobInfo done{outcome.job_id, type, "landed", "", static_cast<std::int64_t>(outcome.chunks_total), ""};
-  if (auto s = sink_.upsert_job(done); !s.ok()) return std::move(s).error();
+  if (auto s = finish_job(outcome.job_id, type, outcome.chunks_total); !s.ok()) return std::move(s).error();
   return outcome;
+}
+
+Status ExportPipeline::finish_job(const std::string& job_id, const std::string& type, std::uint64_t chunks_total) {
+  const sinks::JobInfo done{job_id, type, "landed", "", static_cast<std::int64_t>(chunks_total), ""};
+  if (auto s = state_.upsert_job(done); !s.ok()) return s;
+  auto rows = state_.status(job_id);
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return internal_error("job " + job_id + ": not in the state store after landing");
+  return landing_.finish_job(done, rows->front().chunks);
 }
 
 Result<api::JobSnapshot> ExportPipeline::poll(const ExportRequest& request, const std::string& job_id) {
@@ -244,7 +253,7 @@ Result<api::JobSnapshot> ExportPipeline::poll(const ExportRequest& request, cons
                        snap.error_message,
                        snap.chunks.empty() ? -1 : static_cast<std::int64_t>(snap.chunks.size()),
                        ""};
-    if (auto s = sink_.upsert_job(job); !s.ok() && store_status.ok()) store_status = std::move(s);
+    if (auto s = state_.upsert_job(job); !s.ok() && store_status.ok()) store_status = std::move(s);
   });
   if (!store_status.ok()) return std::move(store_status).error();
   return snapshot;
@@ -256,7 +265,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   Tally tally(outcome);
 
   std::unordered_set<std::string> landed;
-  if (auto done = sink_.landed_chunks(job_id); done.ok()) {
+  if (auto done = state_.landed_chunks(job_id); done.ok()) {
     landed.insert(done->begin(), done->end());
   } else {
     tally.failed("*", "cannot read the ledger: " + done.error().describe(), done.error().transient());
@@ -274,18 +283,19 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
   progress_.chunks_known(outcome.chunks_total, outcome.chunks_skipped);
   if (pending.empty()) return;
 
-  const records::KeyField key_field = request.type.key_field();
   const auto past_deadline = [&] { return limits.deadline && clock_.now() >= *limits.deadline; };
   std::atomic<bool> deadline_hit{false};
   // The writer's own memory: the sink's cache and a spilled chunk's batch
   // being read back. Taken first, while nothing else is held.
   Reservation writer_memory(*budget_);
-  writer_memory.grow_waiting(settings_.store_memory_bytes + settings_.landing_batch_bytes + kUnaccountedBytes);
-  detail::LandingWriter writer(sink_, settings_.landing_queue, clock_);
+  const int writers = landing_threads();
+  writer_memory.grow_waiting(settings_.store_memory_bytes +
+                             static_cast<std::uint64_t>(writers) * settings_.landing_batch_bytes + kUnaccountedBytes);
+  detail::LandingWriter writer(landing_, writers, settings_.landing_queue, clock_);
   const ChunkUnit unit(units_);
 
   auto download_one = [&](const api::ChunkInfo& chunk) {
-    const sinks::ChunkRef ref{job_id, chunk.chunk_id};
+    const sinks::ChunkRef ref{job_id, chunk.chunk_id, request.type.to_string()};
     if (!is_valid_id(chunk.chunk_id)) {
       tally.failed("(invalid id)", "the API listed a chunk with an invalid id", false);
       progress_.chunk_failed();
@@ -293,7 +303,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
     }
     const SteadyTime start = clock_.now();
     Attempts attempts;
-    auto result = unit.fetch(job_id, key_field, chunk, limits, attempts);
+    auto result = unit.fetch(job_id, request.type, chunk, limits, attempts);
     // Stopping: a chunk cut short is not a failure, and one received whole is
     // not landed now either; the next run downloads both.
     if (stopping(limits) || (!result.ok() && result.error().kind == ErrorKind::kInterrupted)) return;
@@ -311,7 +321,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
           .field("status", e.http_status)
           .field("error", e.describe())
           .emit();
-      give_up(sink_, tally, progress_, ref, attempts.count,
+      give_up(state_, tally, progress_, ref, attempts.count,
               fmt::format("{} (after {} attempt(s))", e.describe(), attempts.count), e.transient());
       return;
     }
@@ -337,7 +347,7 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
             .field("attempt", n)
             .field("error", landed_result.error().describe())
             .emit();
-        give_up(sink_, tally, progress_, c, n, "landing failed: " + landed_result.error().describe(),
+        give_up(state_, tally, progress_, c, n, "landing failed: " + landed_result.error().describe(),
                 landed_result.error().transient());
         return;
       }
@@ -363,8 +373,8 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
         for (std::size_t i = next++; i < pending.size() && !stopping(limits) && !past_deadline() && !patience_.spent();
              i = next++) {
           if (auto failed = detail::run_catching([&] { download_one(*pending[i]); })) {
-            give_up(sink_, tally, progress_, sinks::ChunkRef{job_id, pending[i]->chunk_id}, 1,
-                    "download failed: " + *failed, false);
+            give_up(state_, tally, progress_, sinks::ChunkRef{job_id, pending[i]->chunk_id, request.type.to_string()},
+                    1, "download failed: " + *failed, false);
           }
         }
       });
@@ -386,7 +396,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
   Tally tally(outcome);
   // Landed pages, with the cursor of the page after each when its row has it.
   std::map<std::string, std::optional<std::string>> landed;
-  if (auto done = sink_.landed_chunk_cursors(job_id); done.ok()) {
+  if (auto done = state_.landed_chunk_cursors(job_id); done.ok()) {
     for (auto& c : *done) landed.emplace(std::move(c.chunk_id), std::move(c.next_cursor));
   } else {
     return std::move(done).error();
@@ -394,7 +404,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
   Reservation writer_memory(*budget_);
   writer_memory.grow_waiting(settings_.store_memory_bytes + kUnaccountedBytes);
   // Capacity 1: the next page downloads while the previous one is stored.
-  detail::LandingWriter writer(sink_, 1, clock_);
+  detail::LandingWriter writer(landing_, 1, 1, clock_);
   const PageUnit unit(units_);
   std::string cursor;
   progress_.chunks_known(0, 0);  // the number of pages is known at the last one
@@ -433,7 +443,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
         break;
       }
       if (!fetched.ok()) {
-        give_up(sink_, tally, progress_, {job_id, chunk_id}, attempts.count,
+        give_up(state_, tally, progress_, {job_id, chunk_id, request.type.to_string()}, attempts.count,
                 fmt::format("{} (after {} attempt(s))", fetched.error().describe(), attempts.count),
                 fetched.error().transient(), "; later pages cannot be reached without its cursor");
         break;
@@ -449,7 +459,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
         item.next_cursor = fetched->next_cursor;
         item.done = [&, start, n = attempts.count](const sinks::ChunkRef& c, const Result<sinks::LandResult>& r) {
           if (!r.ok()) {
-            give_up(sink_, tally, progress_, c, n, "landing failed: " + r.error().describe(), r.error().transient());
+            give_up(state_, tally, progress_, c, n, "landing failed: " + r.error().describe(), r.error().transient());
             return;
           }
           tally.landed(*r);

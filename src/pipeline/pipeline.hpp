@@ -4,6 +4,7 @@
 // cursor page exactly once. Used by `export` and `demo` (run) and by the
 // worker, one bounded slice at a time (run_slice). Made of public units a
 // caller may also drive alone: JobResolver, ChunkUnit, PageUnit.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -20,7 +21,9 @@
 #include "pipeline/unit_context.hpp"
 #include "resilience/patience.hpp"
 #include "resilience/retry_loop.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/landing.hpp"
+#include "sinks/state_store.hpp"
+#include "sinks/types.hpp"
 
 namespace gb::pipeline {
 
@@ -62,8 +65,8 @@ struct SliceOutcome {
   JobTotals totals;                        // kFinished: the whole job's, from the ledger (a task's result)
 };
 
-// Sums the job's landed ledger rows (Sink::status).
-Result<JobTotals> job_totals(sinks::Sink& sink, const std::string& job_id);
+// Sums the job's landed ledger rows (StateStore::status).
+Result<JobTotals> job_totals(sinks::StateStore& state, const std::string& job_id);
 
 // The wait before the next poll of a job that has been running for
 // `running_for` (from its first-seen time in the store): `first`, then
@@ -80,8 +83,9 @@ class ExportPipeline {
   // `patience` is the run's: the one the API stack's transport reports every
   // call to. Once it is spent no new download starts, and run() returns its
   // Error (what failed, for how long; the same command resumes).
-  ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::Sink& sink, resilience::Patience& patience,
-                 Clock& clock, Sleeper& sleeper, ProgressObserver& progress);
+  // `state` and `landing` may be one object (SQLite, PostgreSQL).
+  ExportPipeline(PipelineSettings settings, api::JobsApi& api, sinks::StateStore& state, sinks::Landing& landing,
+                 resilience::Patience& patience, Clock& clock, Sleeper& sleeper, ProgressObserver& progress);
 
   // Ok only when every record of the job has landed or is quarantined (in
   // this run or an earlier one). Otherwise one Error with one line saying why:
@@ -119,11 +123,17 @@ class ExportPipeline {
   void land_bulk(const ExportRequest& request, const api::JobSnapshot& snapshot, ExportOutcome& outcome,
                  const CallLimits& limits);
   Status land_pages(const ExportRequest& request, ExportOutcome& outcome, const CallLimits& limits);
+  // Records the job landed and lets the store finish it (an object store's
+  // manifest, written last).
+  Status finish_job(const std::string& job_id, const std::string& type, std::uint64_t chunks_total);
+  // Writer threads: what the store takes at once, at most the downloads.
+  int landing_threads() const { return std::clamp(landing_.max_concurrent_landings(), 1, settings_.concurrency); }
   bool stopping(const CallLimits& limits) const { return stop_.requested() || limits.cancelled(); }
 
   PipelineSettings settings_;
   api::JobsApi& api_;
-  sinks::Sink& sink_;
+  sinks::StateStore& state_;
+  sinks::Landing& landing_;
   resilience::Patience& patience_;
   Clock& clock_;
   Sleeper& sleeper_;

@@ -41,8 +41,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc(const std::string
 
 }  // namespace
 
-Result<JobTotals> job_totals(sinks::Sink& sink, const std::string& job_id) {
-  auto status = sink.status(job_id);
+Result<JobTotals> job_totals(sinks::StateStore& state, const std::string& job_id) {
+  auto status = state.status(job_id);
   if (!status.ok()) return std::move(status).error();
   JobTotals totals;
   for (const auto& job : *status) {
@@ -99,7 +99,7 @@ Result<SliceOutcome> ExportPipeline::run_slice(const ExportRequest& request, con
   // Landed by an earlier slice (a redelivered or repeated task): the ledger
   // says so, the API need not be asked (the job may have expired there).
   if (resolved->stored.state == "landed") {
-    auto totals = job_totals(sink_, outcome.job_id);
+    auto totals = job_totals(state_, outcome.job_id);
     if (!totals.ok()) return std::move(totals).error();
     slice.totals = *totals;
     outcome.final_state = "landed";
@@ -143,7 +143,7 @@ Result<SliceOutcome> ExportPipeline::run_slice(const ExportRequest& request, con
                        snapshot->error_message,
                        snapshot->chunks.empty() ? -1 : static_cast<std::int64_t>(snapshot->chunks.size()),
                        ""};
-    if (auto s = sink_.upsert_job(job); !s.ok()) return std::move(s).error();
+    if (auto s = state_.upsert_job(job); !s.ok()) return std::move(s).error();
   }
   switch (snapshot->phase) {
     case api::JobPhase::kFailed: {
@@ -202,9 +202,8 @@ Result<SliceOutcome> ExportPipeline::run_slice(const ExportRequest& request, con
     slice.kind = SliceKind::kMoreToLand;
     return slice;
   }
-  sinks::JobInfo done{outcome.job_id, type, "landed", "", static_cast<std::int64_t>(outcome.chunks_total), ""};
-  if (auto s = sink_.upsert_job(done); !s.ok()) return std::move(s).error();
-  auto totals = job_totals(sink_, outcome.job_id);
+  if (auto s = finish_job(outcome.job_id, type, outcome.chunks_total); !s.ok()) return std::move(s).error();
+  auto totals = job_totals(state_, outcome.job_id);
   if (!totals.ok()) return std::move(totals).error();
   slice.totals = *totals;
   slice.kind = SliceKind::kFinished;

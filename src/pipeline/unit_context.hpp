@@ -11,7 +11,8 @@
 #include "pipeline/export_types.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "resilience/patience.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/landing.hpp"
+#include "sinks/state_store.hpp"
 
 namespace gb::pipeline {
 
@@ -19,7 +20,8 @@ namespace gb::pipeline {
 struct UnitContext {
   const PipelineSettings& settings;
   api::JobsApi& api;
-  sinks::Sink& sink;
+  sinks::StateStore& state;  // the ledger and the job registry
+  sinks::Landing& landing;   // where chunks land (often the same store)
   resilience::Patience& patience;
   const Clock& clock;
   Sleeper& sleeper;
@@ -35,6 +37,6 @@ struct Attempts {
 // The one failure path of a chunk or page the run gives up on: its ledger
 // row says failed (unless it landed meanwhile), and a store that cannot say
 // so is logged (the chunk is still failed in this run's outcome).
-void record_failure(sinks::Sink& sink, const sinks::ChunkRef& chunk, int attempts, const std::string& reason);
+void record_failure(sinks::StateStore& state, const sinks::ChunkRef& chunk, int attempts, const std::string& reason);
 
 }  // namespace gb::pipeline

@@ -215,10 +215,10 @@ TEST_F(CliTest, BadInputGivesOneClearLineAndExitStatusTwo) {
   EXPECT_THAT(r.err, HasSubstr("tickets"));
 
   args = export_args(*server, "bulk:users", job);
-  args[10] = "postgres://db/x";  // --sink
+  args[10] = "mysql://db/x";  // --sink
   r = run(args);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("unknown scheme \"postgres\""));
+  EXPECT_THAT(r.err, HasSubstr("unknown scheme \"mysql\""));
   EXPECT_THAT(r.err, HasSubstr("sqlite:PATH"));
 
   r = run(export_args(*server, "bulk:users", job), {"PATH=/usr/bin:/bin"});

@@ -11,7 +11,7 @@
 #include "app/api_stack.hpp"
 #include "app/app.hpp"
 #include "app/detail/verify.hpp"
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "pipeline/pipeline.hpp"
@@ -84,13 +84,13 @@ class ExportHarness {
   // One export run, as `export` does it, with a fresh sink and stack (a new process, as far as the store knows).
   Result<pipeline::ExportOutcome> run(const std::string& type, const std::string& job_id,
                                       const std::string& query = "{}", pipeline::ProgressObserver* progress = nullptr) {
-    auto sink = app::open_sink("sqlite:" + db_path_);
-    if (!sink.ok()) return std::move(sink).error();
+    auto store = app::open_store("sqlite:" + db_path_, "");
+    if (!store.ok()) return std::move(store).error();
     auto stack = app::ApiStack::build(settings_, *clock_, *sleeper_);
     if (!stack.ok()) return std::move(stack).error();
     pipeline::NullProgress quiet;
-    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, (*stack)->patience(), *clock_, *sleeper_,
-                               progress != nullptr ? *progress : quiet);
+    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), *store->state, *store->landing, (*stack)->patience(),
+                               *clock_, *sleeper_, progress != nullptr ? *progress : quiet);
     pipeline::ExportRequest request;
     auto parsed = api::ExportType::parse(type);
     if (!parsed.ok()) return std::move(parsed).error();
@@ -107,12 +107,13 @@ class ExportHarness {
   Result<pipeline::SliceOutcome> run_slice(const std::string& type, const std::string& job_id,
                                            const std::optional<std::string>& key, Duration budget,
                                            const StopSignal* cancel = nullptr, const std::string& query = "{}") {
-    auto sink = app::open_sink("sqlite:" + db_path_);
-    if (!sink.ok()) return std::move(sink).error();
+    auto store = app::open_store("sqlite:" + db_path_, "");
+    if (!store.ok()) return std::move(store).error();
     auto stack = app::ApiStack::build(settings_, *clock_, *sleeper_);
     if (!stack.ok()) return std::move(stack).error();
     pipeline::NullProgress quiet;
-    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), **sink, (*stack)->patience(), *clock_, *sleeper_, quiet);
+    pipeline::ExportPipeline p(pipeline_, (*stack)->jobs(), *store->state, *store->landing, (*stack)->patience(),
+                               *clock_, *sleeper_, quiet);
     pipeline::ExportRequest request;
     auto parsed = api::ExportType::parse(type);
     if (!parsed.ok()) return std::move(parsed).error();
@@ -134,9 +135,9 @@ class ExportHarness {
   }
 
   std::vector<sinks::JobStatus> status() {
-    auto sink = app::open_sink("sqlite:" + db_path_);
-    EXPECT_TRUE(sink.ok());
-    auto s = (*sink)->status(std::nullopt);
+    auto store = app::open_store("sqlite:" + db_path_, "");
+    EXPECT_TRUE(store.ok());
+    auto s = store->state->status(std::nullopt);
     EXPECT_TRUE(s.ok());
     return s.ok() ? *s : std::vector<sinks::JobStatus>{};
   }

@@ -8,16 +8,17 @@
 
 #include "base/result.hpp"
 #include "simulator/simulator.hpp"
+#include "sinks/landing.hpp"
 
 namespace gb::app {
 
-struct LandedSet {
-  std::vector<std::string> keys;  // record_key of every landed record of the job (duplicates kept)
-  std::uint64_t quarantined = 0;
-};
+using LandedSet = sinks::LandedKeys;
 
-// Reads one job's landed keys and quarantine count from a SQLite store
-// (read-only). kInvalidInput when the file cannot be opened.
+// Reads one job's landed keys and quarantine count back from any store.
+Result<LandedSet> read_landed(sinks::Landing& landing, const std::string& job_id);
+
+// The same from a SQLite file (read-only, its own connection: any thread).
+// kInvalidInput when the file cannot be opened.
 Result<LandedSet> read_landed(const std::string& db_path, const std::string& job_id);
 
 struct JobCheck {

@@ -15,7 +15,7 @@
 #include "pipeline/detail/spill_file.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "records/record.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/types.hpp"
 
 namespace gb::pipeline::detail {
 

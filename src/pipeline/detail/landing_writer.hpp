@@ -1,17 +1,19 @@
 #pragma once
-// The one thread that lands chunks. SQLite has one writer, and one writer fed
-// through a bounded queue keeps the store busy while downloads run ahead.
+// The threads that land chunks: as many as the store takes at once
+// (Landing::max_concurrent_landings: one for SQLite's single writer), fed
+// through a bounded queue, so the store stays busy while downloads run ahead.
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "pipeline/detail/bounded_queue.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/landing.hpp"
 
 namespace gb::pipeline::detail {
 
@@ -19,18 +21,20 @@ struct LandingItem {
   sinks::ChunkRef chunk;
   std::unique_ptr<sinks::BatchSource> source;
   int attempts = 1;
-  // A cursor page's: the next page's cursor, kept in its ledger row (Sink::land_page).
+  // A cursor page's: the next page's cursor, kept in its ledger row.
   std::optional<std::string> next_cursor;
-  // Told the outcome on the writer thread, after the transaction ended.
+  // Told the outcome on a writer thread, after the landing ended (called
+  // from several threads at once when there are several).
   std::function<void(const sinks::ChunkRef&, const Result<sinks::LandResult>&)> done;
 };
 
-// Thread-safe submit(); the writer thread calls Sink::land for each item in
-// the order submitted. finish() (also run by the destructor) lands everything
-// already submitted, then joins.
+// Thread-safe submit(); the writer threads call Landing::land for the items
+// in the order submitted (with one thread, one after the other in that
+// order). finish() (also run by the destructor) lands everything already
+// submitted, then joins.
 class LandingWriter {
  public:
-  LandingWriter(sinks::Sink& sink, std::size_t queue_capacity, const Clock& clock);
+  LandingWriter(sinks::Landing& landing, int threads, std::size_t queue_capacity, const Clock& clock);
   ~LandingWriter();
   LandingWriter(const LandingWriter&) = delete;
   LandingWriter& operator=(const LandingWriter&) = delete;
@@ -39,19 +43,19 @@ class LandingWriter {
   bool submit(LandingItem item);
   void finish();
 
-  // Time spent inside Sink::land so far. Beside the run's wall time it says
-  // whether the store was the bottleneck (busy nearly all the time) or waited
-  // for downloads. Read after finish().
-  Duration busy() const { return busy_; }
+  // Time spent inside Landing::land, summed over the threads. Beside the
+  // run's wall time (times the threads) it says whether the store was the
+  // bottleneck or waited for downloads. Read after finish().
+  Duration busy() const;
 
  private:
-  void run();
+  void run(Duration& busy);
 
-  sinks::Sink& sink_;
+  sinks::Landing& landing_;
   const Clock& clock_;
-  Duration busy_{};  // written by the writer thread only; read after join
+  std::vector<Duration> busy_;  // one per thread, written by it only; read after join
   BoundedQueue<LandingItem> queue_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace gb::pipeline::detail

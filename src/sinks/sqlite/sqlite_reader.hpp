@@ -7,13 +7,9 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "sinks/types.hpp"
 
 namespace gb::sinks {
-
-struct LandedKeys {
-  std::vector<std::string> keys;  // record_key of every record row of the job (duplicates kept)
-  std::uint64_t quarantined = 0;  // quarantine rows of the job
-};
 
 // Opens `db_path` without creating it, reads, closes. kInvalidInput when the
 // file cannot be opened; other SQLite failures as sinks' other errors.

@@ -10,6 +10,7 @@
 #include "base/log.hpp"
 #include "sinks/sqlite/detail/sqlite_db.hpp"
 #include "sinks/sqlite/detail/sqlite_schema.hpp"
+#include "sinks/sqlite/sqlite_reader.hpp"
 
 namespace gb::sinks {
 namespace {
@@ -30,12 +31,12 @@ constexpr std::string_view kInsertQuarantine =
     "INSERT INTO quarantine (job_id, chunk_id, ordinal, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kUpsertLanded =
     "INSERT INTO chunks (job_id, chunk_id, state, records, quarantined, bytes, attempts, error, next_cursor, "
-    "created_at, updated_at) "
-    "VALUES (?1, ?2, 'landed', ?3, ?4, ?5, ?6, '', ?7, " GB_NOW ", " GB_NOW
+    "checksum, created_at, updated_at) "
+    "VALUES (?1, ?2, 'landed', ?3, ?4, ?5, ?6, '', ?7, ?8, " GB_NOW ", " GB_NOW
     ") "
     "ON CONFLICT (job_id, chunk_id) DO UPDATE SET state = 'landed', records = excluded.records, "
     "quarantined = excluded.quarantined, bytes = excluded.bytes, attempts = excluded.attempts, error = '', "
-    "next_cursor = excluded.next_cursor, updated_at = excluded.updated_at";
+    "next_cursor = excluded.next_cursor, checksum = excluded.checksum, updated_at = excluded.updated_at";
 // The WHERE keeps a landed chunk landed: a late failure report never downgrades it.
 constexpr std::string_view kUpsertFailed =
     "INSERT INTO chunks (job_id, chunk_id, state, attempts, error, created_at, updated_at) "
@@ -74,7 +75,7 @@ constexpr std::string_view kJobsByQuery = "SELECT " GB_JOB_COLUMNS
                                           "ORDER BY updated_at DESC, rowid DESC";
 #undef GB_JOB_COLUMNS
 constexpr std::string_view kJobChunks =
-    "SELECT chunk_id, state, records, quarantined, bytes, attempts, error, updated_at FROM chunks "
+    "SELECT chunk_id, state, records, quarantined, bytes, attempts, error, updated_at, checksum FROM chunks "
     "WHERE job_id = ?1 ORDER BY chunk_id";
 
 #undef GB_NOW
@@ -252,22 +253,49 @@ struct SqliteSink::Impl {
     return status;
   }
 
-  // next_cursor: a page's (kept in its ledger row); null for a bulk chunk.
+  Result<bool> is_landed_locked(const ChunkRef& chunk) {
+    find_chunk.bind_text(1, chunk.job_id);
+    find_chunk.bind_text(2, chunk.chunk_id);
+    auto use = find_chunk.use();
+    auto row = find_chunk.step("look up chunk");
+    if (!row) return std::move(row).error();
+    return *row && find_chunk.column_text(0) == "landed";
+  }
+
+  // The ledger row of a landed chunk (and its job's row, if new), inside the
+  // caller's transaction.
+  Status write_landed_row(const ChunkRef& chunk, const LandResult& result, int attempts,
+                          const std::optional<std::string>& next_cursor) {
+    ensure_job.bind_text(1, chunk.job_id);
+    if (auto job = ensure_job.run("record job"); !job) return job;
+    upsert_landed.bind_text(1, chunk.job_id);
+    upsert_landed.bind_text(2, chunk.chunk_id);
+    upsert_landed.bind_int(3, static_cast<std::int64_t>(result.records));
+    upsert_landed.bind_int(4, static_cast<std::int64_t>(result.quarantined));
+    upsert_landed.bind_int(5, static_cast<std::int64_t>(result.bytes));
+    upsert_landed.bind_int(6, attempts);
+    // Bound every time: bindings survive a reset, and a bulk chunk must not
+    // inherit the previous page's cursor.
+    if (next_cursor) {
+      upsert_landed.bind_text(7, *next_cursor);
+    } else {
+      upsert_landed.bind_null(7);
+    }
+    upsert_landed.bind_text(8, result.checksum);
+    return upsert_landed.run("write ledger row");
+  }
+
+  // next_cursor: a page's (kept in its ledger row); nullopt for a bulk chunk.
   Result<LandResult> land_locked(const ChunkRef& chunk, BatchSource& source, int attempts,
-                                 const std::string* next_cursor) {
+                                 const std::optional<std::string>& next_cursor) {
     auto tx = detail::Transaction::begin_immediate(db.get());
     if (!tx) return std::move(tx).error();
-    {
-      find_chunk.bind_text(1, chunk.job_id);
-      find_chunk.bind_text(2, chunk.chunk_id);
-      auto use = find_chunk.use();
-      auto row = find_chunk.step("look up chunk");
-      if (!row) return std::move(row).error();
-      if (*row && find_chunk.column_text(0) == "landed") {
-        LandResult skipped;
-        skipped.already_landed = true;
-        return skipped;  // the transaction rolls back: nothing was written
-      }
+    auto landed = is_landed_locked(chunk);
+    if (!landed) return std::move(landed).error();
+    if (*landed) {
+      LandResult skipped;
+      skipped.already_landed = true;
+      return skipped;  // the transaction rolls back: nothing was written
     }
     ensure_job.bind_text(1, chunk.job_id);
     auto job = ensure_job.run("record job");
@@ -290,20 +318,7 @@ struct SqliteSink::Impl {
       if (!inserted) return std::move(inserted).error();
     }
 
-    upsert_landed.bind_text(1, chunk.job_id);
-    upsert_landed.bind_text(2, chunk.chunk_id);
-    upsert_landed.bind_int(3, static_cast<std::int64_t>(result.records));
-    upsert_landed.bind_int(4, static_cast<std::int64_t>(result.quarantined));
-    upsert_landed.bind_int(5, static_cast<std::int64_t>(result.bytes));
-    upsert_landed.bind_int(6, attempts);
-    // Bound every time: bindings survive a reset, and a bulk chunk must not
-    // inherit the previous page's cursor.
-    if (next_cursor != nullptr) {
-      upsert_landed.bind_text(7, *next_cursor);
-    } else {
-      upsert_landed.bind_null(7);
-    }
-    auto ledger = upsert_landed.run("write ledger row");
+    auto ledger = write_landed_row(chunk, result, attempts, next_cursor);
     if (!ledger) return std::move(ledger).error();
     auto committed = tx->commit();
     if (!committed) return std::move(committed).error();
@@ -378,17 +393,8 @@ Result<std::vector<std::string>> SqliteSink::landed_chunks(const std::string& jo
   return out;
 }
 
-Result<LandResult> SqliteSink::land(const ChunkRef& chunk, BatchSource& source, int attempts) {
-  return land_with_cursor(chunk, source, attempts, nullptr);
-}
-
-Result<LandResult> SqliteSink::land_page(const ChunkRef& chunk, BatchSource& source, int attempts,
-                                         const std::string& next_cursor) {
-  return land_with_cursor(chunk, source, attempts, &next_cursor);
-}
-
-Result<LandResult> SqliteSink::land_with_cursor(const ChunkRef& chunk, BatchSource& source, int attempts,
-                                                const std::string* next_cursor) {
+Result<LandResult> SqliteSink::land(const ChunkRef& chunk, BatchSource& source, int attempts,
+                                    const std::optional<std::string>& next_cursor) {
   auto valid = check_chunk(chunk);
   if (!valid) return std::move(valid).error();
   std::lock_guard lock(impl_->mutex);
@@ -403,6 +409,33 @@ Result<LandResult> SqliteSink::land_with_cursor(const ChunkRef& chunk, BatchSour
         .emit();
   }
   return landed;
+}
+
+Result<bool> SqliteSink::is_landed(const ChunkRef& chunk) {
+  auto valid = check_chunk(chunk);
+  if (!valid) return std::move(valid).error();
+  std::lock_guard lock(impl_->mutex);
+  return impl_->is_landed_locked(chunk);
+}
+
+Result<bool> SqliteSink::commit_landed(const ChunkRef& chunk, const LandResult& landed, int attempts,
+                                       const std::optional<std::string>& next_cursor) {
+  auto valid = check_chunk(chunk);
+  if (!valid) return std::move(valid).error();
+  std::lock_guard lock(impl_->mutex);
+  auto tx = detail::Transaction::begin_immediate(impl_->db.get());
+  if (!tx) return std::move(tx).error();
+  auto already = impl_->is_landed_locked(chunk);
+  if (!already) return std::move(already).error();
+  if (*already) return false;
+  if (auto row = impl_->write_landed_row(chunk, landed, attempts, next_cursor); !row) return std::move(row).error();
+  if (auto committed = tx->commit(); !committed) return std::move(committed).error();
+  return true;
+}
+
+Result<LandedKeys> SqliteSink::read_landed_keys(const std::string& job_id) {
+  if (!is_valid_id(job_id)) return invalid_input("sqlite sink: invalid job id");
+  return sinks::read_landed_keys(impl_->settings.path, job_id);
 }
 
 Result<std::vector<LandedChunk>> SqliteSink::landed_chunk_cursors(const std::string& job_id) {
@@ -565,6 +598,7 @@ Result<std::vector<JobStatus>> SqliteSink::status(const std::optional<std::strin
       cs.attempts = static_cast<int>(chunks.column_int(5));
       cs.error = chunks.column_text(6);
       cs.updated_at = chunks.column_text(7);
+      cs.checksum = chunks.column_text(8);
       js.chunks.push_back(std::move(cs));
     }
   }

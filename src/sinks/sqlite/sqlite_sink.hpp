@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/landing.hpp"
+#include "sinks/state_store.hpp"
 
 namespace gb::sinks {
 
@@ -37,7 +38,8 @@ struct SqliteSettings {
   std::int64_t journal_size_limit = std::int64_t{64} * 1024 * 1024;
 };
 
-// Sink over one SQLite connection. The file is in WAL mode with a busy
+// Both the landing and the state store, over one SQLite connection: a
+// chunk's records and its ledger row commit in one transaction. The file is in WAL mode with a busy
 // timeout (SqliteSettings::busy_timeout), so the worker processes of one
 // machine can share it. Every call takes one mutex (SQLite has one
 // writer anyway), so it is thread-safe; callers feed it from one writer thread
@@ -45,7 +47,7 @@ struct SqliteSettings {
 // source that blocks on the network blocks other writers meanwhile. Several
 // processes may share a file: each land() is BEGIN IMMEDIATE, and the ledger is
 // checked inside it, so a chunk still lands once.
-class SqliteSink final : public Sink {
+class SqliteSink final : public StateStore, public Landing {
  public:
   // Opens or creates the file, applies the pragmas, creates or migrates the
   // schema (PRAGMA user_version). kInvalidInput for bad settings, a path that
@@ -55,37 +57,37 @@ class SqliteSink final : public Sink {
   SqliteSink(const SqliteSink&) = delete;
   SqliteSink& operator=(const SqliteSink&) = delete;
 
+  // StateStore
   Status upsert_job(const JobInfo& job) override;
+  Result<bool> is_landed(const ChunkRef& chunk) override;
   Result<std::vector<std::string>> landed_chunks(const std::string& job_id) override;
-  Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts) override;
-  Result<LandResult> land_page(const ChunkRef& chunk, BatchSource& source, int attempts,
-                               const std::string& next_cursor) override;
   Result<std::vector<LandedChunk>> landed_chunk_cursors(const std::string& job_id) override;
-  // Keys are 1-255 bytes of printable ASCII (a Celery task id is a UUID);
-  // anything else is kInvalidInput.
+  Result<bool> commit_landed(const ChunkRef& chunk, const LandResult& landed, int attempts,
+                             const std::optional<std::string>& next_cursor) override;
+  Status mark_failed(const ChunkRef& chunk, int attempts, const std::string& error) override;
   Result<std::optional<std::string>> find_job_by_key(const std::string& key) override;
   Result<std::string> record_job_key(const std::string& key, const JobInfo& job) override;
-  Status mark_failed(const ChunkRef& chunk, int attempts, const std::string& error) override;
-  // Jobs ordered by creation then id, each with its chunks ordered by id. An
-  // unknown job_id gives an empty list.
   Result<std::vector<JobStatus>> status(const std::optional<std::string>& job_id) override;
-  // One indexed query (jobs_by_query) instead of the default scan.
+  // One indexed query (jobs_by_query).
   Result<std::optional<JobInfo>> find_unfinished_job(const std::string& type, const std::string& query_hash,
                                                      const std::vector<std::string>& final_states) override;
-
   Status record_api_health(const std::string& breaker_state, const std::string& reason) override;
   Result<std::optional<ApiHealth>> api_health() override;
+
+  // Landing (one writer: max_concurrent_landings() stays 1)
+  Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts,
+                          const std::optional<std::string>& next_cursor) override;
+  // Through its own read connection (sqlite_reader.hpp).
+  Result<LandedKeys> read_landed_keys(const std::string& job_id) override;
 
   // The file's actual page size (an existing file keeps its own).
   int page_size() const;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
  private:
   struct Impl;
   explicit SqliteSink(std::unique_ptr<Impl> impl);
-  Result<LandResult> land_with_cursor(const ChunkRef& chunk, BatchSource& source, int attempts,
-                                      const std::string* next_cursor);
   std::unique_ptr<Impl> impl_;
 };
 

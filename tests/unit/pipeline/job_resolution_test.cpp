@@ -53,13 +53,13 @@ Error http_error(ErrorKind kind, int status) {
 class JobResolutionTest : public ::testing::Test {
  protected:
   JobResolutionTest() {
-    auto sink = app::open_sink("sqlite:" + (dir_.path() / "jobs.db").string());
-    if (!sink.ok()) throw std::runtime_error(sink.error().describe());
-    sink_ = std::move(*sink);
+    auto store = app::open_store("sqlite:" + (dir_.path() / "jobs.db").string(), "");
+    if (!store.ok()) throw std::runtime_error(store.error().describe());
+    store_ = std::move(*store);
     settings_.retry.max_attempts = 4;
   }
   Result<ExportOutcome> run() {
-    ExportPipeline p(settings_, api_, *sink_, patience_, clock_, clock_, progress_);
+    ExportPipeline p(settings_, api_, *store_.state, *store_.landing, patience_, clock_, clock_, progress_);
     ExportRequest r;
     r.type = *api::ExportType::parse("bulk:users");
     r.query_json = R"({"interval":"2026-11-01T00:00:00Z/2026-11-02T00:00:00Z"})";
@@ -67,7 +67,7 @@ class JobResolutionTest : public ::testing::Test {
   }
 
   gb::testing::TempDir dir_;
-  std::unique_ptr<sinks::Sink> sink_;
+  app::Store store_;
   FakeClock clock_;
   resilience::Patience patience_{std::chrono::minutes(5), clock_};
   NullProgress progress_;
@@ -120,7 +120,7 @@ TEST_F(JobResolutionTest, ACreatedJobIsRecordedAtOnceAndAdoptedByTheNextRunUntil
   // recording it as the pipeline does, with its query's hash.
   const auto type = *api::ExportType::parse("bulk:users");
   const std::string hash = query_hash(type, R"({"interval":"2026-11-01T00:00:00Z/2026-11-02T00:00:00Z"})");
-  ASSERT_TRUE(sink_->upsert_job({"job-0", "bulk:users", "created", "", -1, hash}).ok());
+  ASSERT_TRUE(store_.state->upsert_job({"job-0", "bulk:users", "created", "", -1, hash}).ok());
 
   auto adopted = run();
   ASSERT_TRUE(adopted.ok()) << adopted.error().describe();
@@ -133,14 +133,14 @@ TEST_F(JobResolutionTest, ACreatedJobIsRecordedAtOnceAndAdoptedByTheNextRunUntil
   ASSERT_TRUE(fresh.ok()) << fresh.error().describe();
   EXPECT_EQ(fresh->job_id, "job-3");
   EXPECT_EQ(api_.create_calls, 1);
-  auto all = sink_->status(std::nullopt);
+  auto all = store_.state->status(std::nullopt);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 2u);
   for (const auto& j : *all) EXPECT_EQ(j.job.state, "landed");
 }
 
 TEST_F(JobResolutionTest, AnInvalidJobIdIsRefusedBeforeAnythingIsSent) {
-  ExportPipeline p(settings_, api_, *sink_, patience_, clock_, clock_, progress_);
+  ExportPipeline p(settings_, api_, *store_.state, *store_.landing, patience_, clock_, clock_, progress_);
   ExportRequest r;
   r.type = *api::ExportType::parse("bulk:users");
   r.job_id = "../etc/passwd";

@@ -107,9 +107,9 @@ Error http_error(ErrorKind kind, int status, std::optional<milliseconds> retry_a
 class SliceTest : public ::testing::Test {
  protected:
   SliceTest() : api_(clock_) {
-    auto sink = app::open_sink("sqlite:" + (dir_.path() / "slices.db").string());
-    if (!sink.ok()) throw std::runtime_error(sink.error().describe());
-    sink_ = std::move(*sink);
+    auto store = app::open_store("sqlite:" + (dir_.path() / "slices.db").string(), "");
+    if (!store.ok()) throw std::runtime_error(store.error().describe());
+    store_ = std::move(*store);
     settings_.concurrency = 1;
     settings_.retry.base_delay = milliseconds(10);
     settings_.retry.max_delay = milliseconds(100);
@@ -125,13 +125,13 @@ class SliceTest : public ::testing::Test {
   }
   // One slice as a worker runs it: a fresh pipeline (a new task), `budget` of time.
   Result<SliceOutcome> slice(const ExportRequest& r, Duration budget = hours(1), const StopSignal* cancel = nullptr) {
-    ExportPipeline p(settings_, api_, *sink_, patience_, clock_, clock_, progress_);
+    ExportPipeline p(settings_, api_, *store_.state, *store_.landing, patience_, clock_, clock_, progress_);
     return p.run_slice(r, SliceLimits{clock_.now() + budget, cancel});
   }
-  std::vector<std::string> landed(const std::string& job) { return *sink_->landed_chunks(job); }
+  std::vector<std::string> landed(const std::string& job) { return *store_.state->landed_chunks(job); }
 
   gb::testing::TempDir dir_;
-  std::unique_ptr<sinks::Sink> sink_;
+  app::Store store_;
   FakeClock clock_;
   resilience::Patience patience_{std::chrono::minutes(5), clock_};
   NullProgress progress_;
@@ -253,7 +253,7 @@ TEST_F(SliceTest, ACancelMidChunkLandsNothingOfThatChunkAndIsInterrupted) {
   auto cut = slice(request(), hours(1), &soft_limit);
   ASSERT_FALSE(cut.ok());
   EXPECT_EQ(cut.error().kind, ErrorKind::kInterrupted);
-  auto status = sink_->status(std::string("job-1"));
+  auto status = store_.state->status(std::string("job-1"));
   ASSERT_TRUE(status.ok());
   ASSERT_EQ(status->size(), 1u);
   ASSERT_EQ((*status)[0].chunks.size(), 1u);  // c1 landed; c2 neither landed nor failed
@@ -331,9 +331,10 @@ TEST_F(SliceTest, APageLandedBeforeCursorsWereKeptIsFetchedForItsCursorOnly) {
   api_.pages = 2;
   ExportRequest r = request("conversations");
   r.job_id = "job-old";
-  ASSERT_TRUE(sink_->upsert_job({"job-old", "conversations", "FULFILLED", "", -1, ""}).ok());
+  ASSERT_TRUE(store_.state->upsert_job({"job-old", "conversations", "FULFILLED", "", -1, ""}).ok());
   OnePage old_page;
-  ASSERT_TRUE(sink_->land({"job-old", "000001"}, old_page, 1).ok());  // as version 2 did: no cursor
+  ASSERT_TRUE(store_.landing->land({"job-old", "000001", "bulk:users"}, old_page, 1, std::nullopt)
+                  .ok());  // as version 2 did: no cursor
 
   auto done = slice(r);
   ASSERT_TRUE(done.ok()) << done.error().describe();
@@ -346,7 +347,7 @@ TEST_F(SliceTest, APageLandedBeforeCursorsWereKeptIsFetchedForItsCursorOnly) {
 // The units alone, as a worker may drive them: resolve, then one chunk.
 TEST_F(SliceTest, TheUnitsWorkOnTheirOwn) {
   MemoryBudget budget(settings_.memory_budget_bytes);
-  const UnitContext ctx{settings_, api_, *sink_, patience_, clock_, clock_, budget};
+  const UnitContext ctx{settings_, api_, *store_.state, *store_.landing, patience_, clock_, clock_, budget};
   ExportRequest submit = request();
   submit.idempotency_key = "task-units";
   auto job = JobResolver(ctx).resolve(submit);
@@ -358,15 +359,16 @@ TEST_F(SliceTest, TheUnitsWorkOnTheirOwn) {
   EXPECT_EQ((*found)->job_id, job->job_id);
 
   Attempts attempts;
-  auto one =
-      ChunkUnit(ctx).fetch_and_land(job->job_id, records::KeyField::kId, {"c9", "http://sim/c9", 0}, {}, attempts);
+  auto one = ChunkUnit(ctx).fetch_and_land(job->job_id, *api::ExportType::parse("bulk:users"),
+                                           {"c9", "http://sim/c9", 0}, {}, attempts);
   ASSERT_TRUE(one.ok()) << one.error().describe();
   EXPECT_EQ(one->records, 2u);
   EXPECT_EQ(attempts.count, 1);
   Attempts again;
-  EXPECT_TRUE(ChunkUnit(ctx)
-                  .fetch_and_land(job->job_id, records::KeyField::kId, {"c9", "http://sim/c9", 0}, {}, again)
-                  ->already_landed);
+  EXPECT_TRUE(
+      ChunkUnit(ctx)
+          .fetch_and_land(job->job_id, *api::ExportType::parse("bulk:users"), {"c9", "http://sim/c9", 0}, {}, again)
+          ->already_landed);
 
   Attempts page_attempts;
   sinks::LandResult page_landed;
@@ -375,7 +377,7 @@ TEST_F(SliceTest, TheUnitsWorkOnTheirOwn) {
   ASSERT_TRUE(page.ok()) << page.error().describe();
   EXPECT_EQ(page->next_cursor, "cur-2");
   EXPECT_EQ(page_landed.records, 1u);
-  auto cursors = sink_->landed_chunk_cursors(job->job_id);
+  auto cursors = store_.state->landed_chunk_cursors(job->job_id);
   ASSERT_TRUE(cursors.ok());
   ASSERT_EQ(cursors->size(), 2u);
   EXPECT_EQ((*cursors)[0].chunk_id, "000001");
@@ -383,13 +385,13 @@ TEST_F(SliceTest, TheUnitsWorkOnTheirOwn) {
 }
 
 TEST_F(SliceTest, OneFailurePathForChunksAndPages) {
-  record_failure(*sink_, {"job-f", "c1"}, 3, "HTTP 500");
-  auto status = sink_->status(std::string("job-f"));
+  record_failure(*store_.state, {"job-f", "c1", "bulk:users"}, 3, "HTTP 500");
+  auto status = store_.state->status(std::string("job-f"));
   ASSERT_TRUE(status.ok());
   ASSERT_EQ((*status)[0].chunks.size(), 1u);
   EXPECT_EQ((*status)[0].chunks[0].state, "failed");
   EXPECT_EQ((*status)[0].chunks[0].attempts, 3);
-  record_failure(*sink_, {"job-f", "not an id"}, 1, "x");  // logged, never thrown
+  record_failure(*store_.state, {"job-f", "not an id", "bulk:users"}, 1, "x");  // logged, never thrown
 }
 
 }  // namespace

@@ -53,53 +53,39 @@ class ThrowingApi final : public api::JobsApi {
   }
 };
 
-// The real store, except that landing `throws_on` throws std::bad_alloc once.
-class ThrowingSink final : public sinks::Sink {
+// The real store's landing, except that landing `throws_on` throws std::bad_alloc once.
+class ThrowingLanding final : public sinks::Landing {
  public:
-  explicit ThrowingSink(sinks::Sink& real) : real_(real) {}
+  explicit ThrowingLanding(sinks::Landing& real) : real_(real) {}
   std::string throws_on;
 
-  Status upsert_job(const sinks::JobInfo& job) override { return real_.upsert_job(job); }
-  Result<std::vector<std::string>> landed_chunks(const std::string& job_id) override {
-    return real_.landed_chunks(job_id);
-  }
-  Result<sinks::LandResult> land(const sinks::ChunkRef& chunk, sinks::BatchSource& source, int attempts) override {
+  Result<sinks::LandResult> land(const sinks::ChunkRef& chunk, sinks::BatchSource& source, int attempts,
+                                 const std::optional<std::string>& next_cursor) override {
     if (chunk.chunk_id == throws_on) {
       throws_on.clear();
       throw std::bad_alloc();
     }
-    return real_.land(chunk, source, attempts);
+    return real_.land(chunk, source, attempts, next_cursor);
   }
-  Status mark_failed(const sinks::ChunkRef& chunk, int attempts, const std::string& error) override {
-    return real_.mark_failed(chunk, attempts, error);
-  }
-  Result<std::vector<sinks::JobStatus>> status(const std::optional<std::string>& job_id) override {
-    return real_.status(job_id);
-  }
-  Status record_api_health(const std::string& state, const std::string& reason) override {
-    return real_.record_api_health(state, reason);
-  }
-  Result<std::optional<sinks::ApiHealth>> api_health() override { return real_.api_health(); }
-  Result<std::optional<sinks::JobInfo>> find_unfinished_job(const std::string& type, const std::string& query_hash,
-                                                            const std::vector<std::string>& final_states) override {
-    return real_.find_unfinished_job(type, query_hash, final_states);
+  Result<sinks::LandedKeys> read_landed_keys(const std::string& job_id) override {
+    return real_.read_landed_keys(job_id);
   }
 
  private:
-  sinks::Sink& real_;
+  sinks::Landing& real_;
 };
 
 class ThreadBoundaryTest : public ::testing::Test {
  protected:
   ThreadBoundaryTest() { settings_.concurrency = 3; }
-  static std::unique_ptr<sinks::Sink> open_store(const std::string& path) {
-    auto sink = app::open_sink("sqlite:" + path);
-    if (!sink.ok()) throw std::runtime_error(sink.error().describe());
-    return std::move(*sink);
+  static app::Store open_store(const std::string& path) {
+    auto store = app::open_store("sqlite:" + path, "");
+    if (!store.ok()) throw std::runtime_error(store.error().describe());
+    return std::move(*store);
   }
   std::string db_path() const { return (dir_.path() / "threads.db").string(); }
   Result<ExportOutcome> run() {
-    ExportPipeline p(settings_, api_, throwing_sink_, patience_, clock_, clock_, progress_);
+    ExportPipeline p(settings_, api_, *store_.state, throwing_landing_, patience_, clock_, clock_, progress_);
     ExportRequest r;
     r.type = *api::ExportType::parse("bulk:users");
     r.query_json = "{}";
@@ -112,8 +98,8 @@ class ThreadBoundaryTest : public ::testing::Test {
   }
 
   gb::testing::TempDir dir_;
-  std::unique_ptr<sinks::Sink> sink_ = open_store(db_path());
-  ThrowingSink throwing_sink_{*sink_};
+  app::Store store_ = open_store(db_path());
+  ThrowingLanding throwing_landing_{*store_.landing};
   FakeClock clock_;
   resilience::Patience patience_{std::chrono::minutes(5), clock_};
   NullProgress progress_;
@@ -152,7 +138,7 @@ TEST_F(ThreadBoundaryTest, AnExceptionThrownInsideTheBodySinkIsAFailedChunkWithI
 }
 
 TEST_F(ThreadBoundaryTest, AStoreThatThrowsFailsThatChunkAndTheWriterLandsTheOthers) {
-  throwing_sink_.throws_on = "c2";
+  throwing_landing_.throws_on = "c2";
   auto first = run();
   ASSERT_FALSE(first.ok());
   EXPECT_THAT(first.error().message, HasSubstr("1 of 3 chunks could not be landed"));

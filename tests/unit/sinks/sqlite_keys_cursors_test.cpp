@@ -1,5 +1,5 @@
 // SqliteSink's worker-facing parts: page cursors in the ledger, idempotency
-// keys, schema version 3 over an older file, and two processes on one file.
+// keys, the current schema over a version 2 file, and two processes on one file.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -76,9 +76,9 @@ TEST(SqlitePageCursors, APageRowKeepsTheNextCursorAndABulkChunkNone) {
   Dir dir;
   auto sink = open_sink(dir.db());
   Records p1("p1", 3), p2("p2", 2), c("c", 1);
-  ASSERT_TRUE(sink->land_page({"job-1", "000001"}, p1, 1, "cursor-2").ok());
-  ASSERT_TRUE(sink->land_page({"job-1", "000002"}, p2, 1, "").ok());
-  ASSERT_TRUE(sink->land({"job-1", "chunk-x"}, c, 1).ok());
+  ASSERT_TRUE(sink->land({"job-1", "000001", "bulk:users"}, p1, 1, "cursor-2").ok());
+  ASSERT_TRUE(sink->land({"job-1", "000002", "bulk:users"}, p2, 1, "").ok());
+  ASSERT_TRUE(sink->land({"job-1", "chunk-x", "bulk:users"}, c, 1, std::nullopt).ok());
   auto rows = sink->landed_chunk_cursors("job-1");
   ASSERT_TRUE(rows.ok()) << rows.error().describe();
   ASSERT_EQ(rows->size(), 3u);
@@ -89,7 +89,7 @@ TEST(SqlitePageCursors, APageRowKeepsTheNextCursorAndABulkChunkNone) {
   EXPECT_FALSE((*rows)[2].next_cursor.has_value());
   // A landed page lands once, cursor or not.
   Records again("p1", 3);
-  EXPECT_TRUE(sink->land_page({"job-1", "000001"}, again, 2, "other")->already_landed);
+  EXPECT_TRUE(sink->land({"job-1", "000001", "bulk:users"}, again, 2, "other")->already_landed);
   EXPECT_EQ((*sink->landed_chunk_cursors("job-1"))[0].next_cursor, std::optional<std::string>("cursor-2"));
 }
 
@@ -124,19 +124,20 @@ TEST(SqliteSchemaVersion3, AVersion2FileIsMigratedAndKeepsItsLedger) {
   {
     auto sink = open_sink(dir.db());
     Records p1("p1", 2);
-    ASSERT_TRUE(sink->land({"job-1", "000001"}, p1, 1).ok());
+    ASSERT_TRUE(sink->land({"job-1", "000001", "bulk:users"}, p1, 1, std::nullopt).ok());
   }
   {
-    // Make it the file version 2 wrote: no cursor column, no keys table.
+    // Make it the file version 2 wrote: no cursor or checksum column, no keys table.
     auto db = detail::open_db(dir.db(), false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(detail::exec(db->get(),
-                             "ALTER TABLE chunks DROP COLUMN next_cursor; DROP TABLE job_keys; "
+                             "ALTER TABLE chunks DROP COLUMN next_cursor; ALTER TABLE chunks DROP COLUMN checksum; "
+                             "DROP TABLE job_keys; "
                              "PRAGMA user_version = 2;")
                     .ok());
   }
   auto sink = open_sink(dir.db());
-  EXPECT_EQ(count(dir.db(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(count(dir.db(), "PRAGMA user_version"), SqliteSink::kSchemaVersion);
   auto rows = sink->landed_chunk_cursors("job-1");
   ASSERT_TRUE(rows.ok()) << rows.error().describe();
   ASSERT_EQ(rows->size(), 1u);
@@ -164,7 +165,7 @@ TEST(SqliteTwoProcesses, RacingOnOneChunkLandItOnce) {
     auto sink = SqliteSink::open(s);
     if (!sink) ::_exit(11);
     Records r("c1", kRecords);
-    auto landed = (*sink)->land({"job-1", "c1"}, r, 1);
+    auto landed = (*sink)->land({"job-1", "c1", "bulk:users"}, r, 1, std::nullopt);
     ::_exit(!landed ? 12 : landed->already_landed ? 1 : 0);
   }
   ::close(go[0]);
@@ -172,7 +173,7 @@ TEST(SqliteTwoProcesses, RacingOnOneChunkLandItOnce) {
   ASSERT_EQ(::write(go[1], "g", 1), 1);
   ::close(go[1]);
   Records r("c1", kRecords);
-  auto landed = sink->land({"job-1", "c1"}, r, 1);
+  auto landed = sink->land({"job-1", "c1", "bulk:users"}, r, 1, std::nullopt);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));

@@ -167,7 +167,7 @@ TEST_P(SqliteSinkTest, LandsEveryRecordAndReadsBackExactly) {
     for (const auto& r : b.records) bytes += r.raw.size();
 
   VectorSource source(batches);
-  auto landed = sink->land({"job-1", "c1"}, source, 2);
+  auto landed = sink->land({"job-1", "c1", "bulk:users"}, source, 2, std::nullopt);
   ASSERT_TRUE(landed.ok()) << landed.error().describe();
   EXPECT_FALSE(landed->already_landed);
   EXPECT_EQ(landed->records, 37u);
@@ -212,11 +212,11 @@ TEST_P(SqliteSinkTest, LandingTheSameChunkTwiceChangesNothing) {
   auto sink = open();
   auto batches = make_batches("c1", 0, 25, 7);
   VectorSource first(batches);
-  ASSERT_TRUE(sink->land({"job-1", "c1"}, first, 1).ok());
+  ASSERT_TRUE(sink->land({"job-1", "c1", "bulk:users"}, first, 1, std::nullopt).ok());
 
   // A redelivery, possibly with different content: must not be read at all.
   VectorSource again(make_batches("c1", 100, 5, 5));
-  auto second = sink->land({"job-1", "c1"}, again, 4);
+  auto second = sink->land({"job-1", "c1", "bulk:users"}, again, 4, std::nullopt);
   ASSERT_TRUE(second.ok()) << second.error().describe();
   EXPECT_TRUE(second->already_landed);
   EXPECT_EQ(second->records, 0u);
@@ -233,7 +233,7 @@ TEST_P(SqliteSinkTest, SourceFailingMidwayLeavesNothingAndALaterLandingWorks) {
   auto sink = open();
   auto batches = make_batches("c1", 0, 30, 10);
   VectorSource failing(batches, /*fail_at=*/2);
-  auto failed = sink->land({"job-1", "c1"}, failing, 1);
+  auto failed = sink->land({"job-1", "c1", "bulk:users"}, failing, 1, std::nullopt);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().kind, ErrorKind::kTransient);  // the source's error, as it was
   EXPECT_EQ(failing.calls(), 3);
@@ -247,7 +247,7 @@ TEST_P(SqliteSinkTest, SourceFailingMidwayLeavesNothingAndALaterLandingWorks) {
   EXPECT_TRUE(sink->landed_chunks("job-1")->empty());
 
   VectorSource good(batches);
-  auto landed = sink->land({"job-1", "c1"}, good, 2);
+  auto landed = sink->land({"job-1", "c1", "bulk:users"}, good, 2, std::nullopt);
   ASSERT_TRUE(landed.ok()) << landed.error().describe();
   EXPECT_EQ(landed->records, 30u);
   EXPECT_EQ(reader().records(), expected_rows("job-1", "c1", batches));
@@ -258,7 +258,7 @@ TEST_P(SqliteSinkTest, DuplicateOrdinalFromTheSourceFailsTheWholeChunk) {
   auto batches = make_batches("c1", 0, 20, 10);
   batches[1].records[3].ordinal = 4;  // a buggy source repeating a position
   VectorSource source(batches);
-  auto landed = sink->land({"job-1", "c1"}, source, 1);
+  auto landed = sink->land({"job-1", "c1", "bulk:users"}, source, 1, std::nullopt);
   ASSERT_FALSE(landed.ok());
   EXPECT_EQ(landed.error().kind, ErrorKind::kInternal);
   EXPECT_NE(landed.error().message.find("UNIQUE"), std::string::npos) << landed.error().message;
@@ -269,7 +269,7 @@ TEST_P(SqliteSinkTest, DuplicateOrdinalFromTheSourceFailsTheWholeChunk) {
 
 TEST_P(SqliteSinkTest, MarkFailedThenLandEndsLanded) {
   auto sink = open();
-  ASSERT_TRUE(sink->mark_failed({"job-1", "c1"}, 3, "transient: HTTP 503: unavailable").ok());
+  ASSERT_TRUE(sink->mark_failed({"job-1", "c1", "bulk:users"}, 3, "transient: HTTP 503: unavailable").ok());
   auto st = sink->status("job-1");
   ASSERT_TRUE(st.ok());
   ASSERT_EQ(st->size(), 1u);
@@ -281,7 +281,7 @@ TEST_P(SqliteSinkTest, MarkFailedThenLandEndsLanded) {
 
   auto batches = make_batches("c1", 0, 12, 5);
   VectorSource source(batches);
-  auto landed = sink->land({"job-1", "c1"}, source, 4);
+  auto landed = sink->land({"job-1", "c1", "bulk:users"}, source, 4, std::nullopt);
   ASSERT_TRUE(landed.ok()) << landed.error().describe();
   EXPECT_FALSE(landed->already_landed);
   st = sink->status("job-1");
@@ -297,8 +297,8 @@ TEST_P(SqliteSinkTest, MarkFailedThenLandEndsLanded) {
 TEST_P(SqliteSinkTest, MarkFailedAfterLandedDoesNotDowngrade) {
   auto sink = open();
   VectorSource source(make_batches("c1", 0, 8, 8));
-  ASSERT_TRUE(sink->land({"job-1", "c1"}, source, 1).ok());
-  ASSERT_TRUE(sink->mark_failed({"job-1", "c1"}, 5, "late failure report").ok());
+  ASSERT_TRUE(sink->land({"job-1", "c1", "bulk:users"}, source, 1, std::nullopt).ok());
+  ASSERT_TRUE(sink->mark_failed({"job-1", "c1", "bulk:users"}, 5, "late failure report").ok());
   auto st = sink->status("job-1");
   ASSERT_TRUE(st.ok());
   const auto& c = (*st)[0].chunks.at(0);
@@ -313,7 +313,7 @@ TEST_P(SqliteSinkTest, MarkFailedAfterLandedDoesNotDowngrade) {
 TEST_P(SqliteSinkTest, ChunkWithNoRecordsLands) {
   auto sink = open();
   VectorSource empty({});
-  auto landed = sink->land({"job-1", "000007"}, empty, 1);
+  auto landed = sink->land({"job-1", "000007", "bulk:users"}, empty, 1, std::nullopt);
   ASSERT_TRUE(landed.ok()) << landed.error().describe();
   EXPECT_EQ(landed->records, 0u);
   EXPECT_EQ(landed->bytes, 0u);
@@ -330,9 +330,9 @@ TEST_P(SqliteSinkTest, StatusListsJobsAndChunksInOrder) {
   ASSERT_TRUE(sink->upsert_job({"job-b", "bulk:users", "completed", "", 3, ""}).ok());
   for (const char* id : {"c3", "c1"}) {
     VectorSource s(make_batches(id, 0, 4, 4));
-    ASSERT_TRUE(sink->land({"job-b", id}, s, 1).ok());
+    ASSERT_TRUE(sink->land({"job-b", id, "bulk:users"}, s, 1, std::nullopt).ok());
   }
-  ASSERT_TRUE(sink->mark_failed({"job-b", "c2"}, 6, "permanent: HTTP 404: chunk not found").ok());
+  ASSERT_TRUE(sink->mark_failed({"job-b", "c2", "bulk:users"}, 6, "permanent: HTTP 404: chunk not found").ok());
 
   auto all = sink->status(std::nullopt);
   ASSERT_TRUE(all.ok()) << all.error().describe();
@@ -367,7 +367,7 @@ TEST_P(SqliteSinkTest, StatusListsJobsAndChunksInOrder) {
 TEST_P(SqliteSinkTest, LandingCreatesTheJobRowWhenNoneExists) {
   auto sink = open();
   VectorSource s(make_batches("c1", 0, 2, 2));
-  ASSERT_TRUE(sink->land({"job-x", "c1"}, s, 1).ok());
+  ASSERT_TRUE(sink->land({"job-x", "c1", "bulk:users"}, s, 1, std::nullopt).ok());
   auto st = sink->status(std::nullopt);
   ASSERT_TRUE(st.ok());
   ASSERT_EQ(st->size(), 1u);
@@ -381,7 +381,7 @@ TEST_P(SqliteSinkTest, ReopeningKeepsSchemaDataAndPageSize) {
     auto sink = open();
     EXPECT_EQ(sink->page_size(), 65536);
     VectorSource s(batches);
-    ASSERT_TRUE(sink->land({"job-1", "c1"}, s, 1).ok());
+    ASSERT_TRUE(sink->land({"job-1", "c1", "bulk:users"}, s, 1, std::nullopt).ok());
   }
   SqliteSettings s = settings();
   s.page_size = 4096;  // too late for an existing file: it keeps its own
@@ -390,7 +390,7 @@ TEST_P(SqliteSinkTest, ReopeningKeepsSchemaDataAndPageSize) {
   EXPECT_EQ((*reopened)->page_size(), 65536);
   EXPECT_EQ(*(*reopened)->landed_chunks("job-1"), std::vector<std::string>{"c1"});
   VectorSource again(batches);
-  EXPECT_TRUE((*reopened)->land({"job-1", "c1"}, again, 2)->already_landed);
+  EXPECT_TRUE((*reopened)->land({"job-1", "c1", "bulk:users"}, again, 2, std::nullopt)->already_landed);
 
   auto r = reader();
   EXPECT_EQ(r.count("PRAGMA user_version"), SqliteSink::kSchemaVersion);
@@ -419,7 +419,7 @@ TEST_P(SqliteSinkTest, ConcurrentLandingsFromFourThreadsKeepEveryRecordOnce) {
         for (int c = 0; c < kChunksPerThread; ++c) {
           const std::string chunk = "t" + std::to_string(owner) + "c" + std::to_string(c);
           VectorSource s(make_batches(chunk, 0, 20, 6));
-          auto r = sink->land({"job-1", chunk}, s, 1);
+          auto r = sink->land({"job-1", chunk, "bulk:users"}, s, 1, std::nullopt);
           if (!r) {
             ++failed;
           } else if (r->already_landed) {
@@ -457,11 +457,11 @@ TEST_P(SqliteSinkTest, TwoConnectionsOnOneFileLandAChunkOnce) {
   LandResult ra, rb;
   std::thread ta([&] {
     VectorSource s(batches);
-    ra = *a->land({"job-1", "c1"}, s, 1);
+    ra = *a->land({"job-1", "c1", "bulk:users"}, s, 1, std::nullopt);
   });
   std::thread tb([&] {
     VectorSource s(batches);
-    rb = *b->land({"job-1", "c1"}, s, 1);
+    rb = *b->land({"job-1", "c1", "bulk:users"}, s, 1, std::nullopt);
   });
   ta.join();
   tb.join();
@@ -472,9 +472,9 @@ TEST_P(SqliteSinkTest, TwoConnectionsOnOneFileLandAChunkOnce) {
 TEST_P(SqliteSinkTest, RejectsIdsThatAreNotIds) {
   auto sink = open();
   VectorSource s(make_batches("c1", 0, 1, 1));
-  EXPECT_EQ(sink->land({"job-1", "../c1"}, s, 1).error().kind, ErrorKind::kInvalidInput);
-  EXPECT_EQ(sink->land({"job 1", "c1"}, s, 1).error().kind, ErrorKind::kInvalidInput);
-  EXPECT_EQ(sink->mark_failed({"job-1", ""}, 1, "x").error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(sink->land({"job-1", "../c1", "bulk:users"}, s, 1, std::nullopt).error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(sink->land({"job 1", "c1", "bulk:users"}, s, 1, std::nullopt).error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(sink->mark_failed({"job-1", "", "bulk:users"}, 1, "x").error().kind, ErrorKind::kInvalidInput);
   EXPECT_EQ(sink->upsert_job({"job'1", "users", "", "", -1, ""}).error().kind, ErrorKind::kInvalidInput);
   EXPECT_EQ(s.calls(), 0);
 }
@@ -635,10 +635,12 @@ TEST(SqliteSinkLedger, ErrorsAreRedactedAndBoundedAtACharacterBoundary) {
   SqliteSettings s;
   s.path = dir.file("store.db").string();
   auto sink = std::move(SqliteSink::open(s)).value();
-  ASSERT_TRUE(sink->mark_failed({"job-1", "c1"}, 1, "permanent: HTTP 403: Authorization: Bearer abc.def.ghi").ok());
+  ASSERT_TRUE(
+      sink->mark_failed({"job-1", "c1", "bulk:users"}, 1, "permanent: HTTP 403: Authorization: Bearer abc.def.ghi")
+          .ok());
   std::string long_error(4095, 'x');
   long_error += "\xC3\xA9 and more";  // a two-byte character across the 4096-byte limit
-  ASSERT_TRUE(sink->mark_failed({"job-1", "c2"}, 1, long_error).ok());
+  ASSERT_TRUE(sink->mark_failed({"job-1", "c2", "bulk:users"}, 1, long_error).ok());
   auto st = sink->status(std::string("job-1"));
   ASSERT_TRUE(st.ok());
   const auto& chunks = (*st)[0].chunks;
@@ -678,7 +680,7 @@ TEST(SqliteSinkLargeQuarantine, ARecordTooLargeToHoldIsStreamedIntoItsQuarantine
   batch.quarantined.push_back(large);
   batch.records.push_back(rec(2, "k2", "{\"id\":\"k2\"}"));
   VectorSource source({batch});
-  auto landed = sink->land({"job-1", "c1"}, source, 1);
+  auto landed = sink->land({"job-1", "c1", "bulk:users"}, source, 1, std::nullopt);
   ASSERT_TRUE(landed.ok()) << landed.error().describe();
   EXPECT_EQ(landed->records, 2u);
   EXPECT_EQ(landed->quarantined, 1u);

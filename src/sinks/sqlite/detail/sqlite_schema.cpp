@@ -86,6 +86,12 @@ CREATE TABLE job_keys (
   created_at TEXT NOT NULL
 );
 )sql",
+    // 3 -> 4
+    R"sql(
+-- An object store's landing keeps its object's SHA-256 here when SQLite
+-- holds its state ('' for records landed in this file).
+ALTER TABLE chunks ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 const char* sync_name(SqliteSync sync) {
