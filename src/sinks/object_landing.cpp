@@ -259,6 +259,15 @@ Status ObjectLanding::finish_job(const JobInfo& job, const std::vector<ChunkStat
   manifest += chunk_list.empty() ? "  ]\n}\n" : "\n  ]\n}\n";
 
   const std::string key = job_dir(settings_, job.type, job.job_id) + "_manifest.json";
+  // A rerun of a finished job lands nothing and would write the same
+  // manifest again: leave the one there alone, so a rerun changes nothing.
+  std::string existing;
+  auto read = objects_.read(key, [&](std::string_view piece) -> Status {
+    existing.append(piece);
+    if (existing.size() > manifest.size()) return permanent_error("differs");  // no need to read on
+    return ok_status();
+  });
+  if (read && existing == manifest) return ok_status();
   auto object = EncodedObject::begin(objects_, key, /*gzip=*/false);
   if (!object) return std::move(object).error();
   auto written = object->append(manifest);

@@ -263,8 +263,10 @@ TEST(ObjectLanding, TheManifestListsEveryChunkDeterministically) {
   ASSERT_TRUE(f.landing->finish_job(job, rows->front().chunks).ok());
   const fs::path path = f.dir.path() / "lake/exports/users/job-1/_manifest.json";
   const std::string first = read_file(path);
+  const long long mtime = mtime_ns(path);
   ASSERT_TRUE(f.landing->finish_job(job, rows->front().chunks).ok());
   EXPECT_EQ(read_file(path), first);
+  EXPECT_EQ(mtime_ns(path), mtime);  // the same manifest is not written again
 
   const auto m = nlohmann::json::parse(first);
   EXPECT_EQ(m["job_id"], "job-1");
