@@ -2,7 +2,9 @@
 // against this disk's raw rate of writing and fsyncing the same bytes, in the
 // same run: per chunk, one file written in 1 MiB pieces, fsynced, closed
 // (raw); the same plus the store's own protocol, a temporary name renamed
-// into place and the directory fsynced (raw+rename); then ObjectLanding with
+// into place and the directory fsynced (raw+rename), and plus the SHA-256
+// every object gets for the manifest (raw+rename+SHA-256: the least a
+// landing must do); then ObjectLanding with
 // 1 and 2 landing threads, plain and gzip. The ledger is the in-memory state
 // store (src/testing/), so the figures are the files' side alone. Medians of
 // several runs, each into a fresh directory.
@@ -12,6 +14,7 @@
 // The rows are the simulator's conversation records (src/simulator/data.hpp).
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -128,12 +131,17 @@ void fsync_dir(const fs::path& dir) {
 
 // One file per chunk: write in 1 MiB pieces, fsync, close (and with
 // `rename`, under a temporary name, renamed into place, directory fsynced).
-double run_raw(const fs::path& dir, const Data& data, bool rename) {
+double run_raw(const fs::path& dir, const Data& data, bool rename, bool sha256 = false) {
   fs::create_directories(dir);
   const auto start = std::chrono::steady_clock::now();
   for (const auto& chunk : data.chunks) {
     const fs::path target = dir / (chunk.id + ".ndjson");
     const fs::path path = rename ? dir / (".tmp-" + chunk.id) : target;
+    if (sha256) {
+      unsigned char md[EVP_MAX_MD_SIZE];
+      unsigned int n = 0;
+      check(EVP_Digest(chunk.ndjson.data(), chunk.ndjson.size(), md, &n, EVP_sha256(), nullptr) == 1, "sha256");
+    }
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     check(fd >= 0, "open");
     for (std::size_t at = 0; at < chunk.ndjson.size(); at += kPiece) {
@@ -244,6 +252,7 @@ int main(int argc, char** argv) {
   std::vector<Variant> variants = {
       {"raw write+fsync", [&](const fs::path& d) { return run_raw(d, data, false); }},
       {"raw +rename+dir fsync", [&](const fs::path& d) { return run_raw(d, data, true); }},
+      {"raw +rename+SHA-256", [&](const fs::path& d) { return run_raw(d, data, true, true); }},
       {"landing, 1 thread", [&](const fs::path& d) { return run_landing(d, data, 1, false); }},
       {"landing, 2 threads", [&](const fs::path& d) { return run_landing(d, data, 2, false); }},
   };
