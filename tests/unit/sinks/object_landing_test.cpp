@@ -13,6 +13,7 @@
 
 #include "object_test_support.hpp"
 #include "sinks/files/file_object_store.hpp"
+#include "sinks/sqlite/sqlite_sink.hpp"
 #include "testing/memory_state_store.hpp"
 #include "testing/server_process.hpp"
 
@@ -445,6 +446,54 @@ TEST(ObjectLanding, AnotherLandingThatCommittedFirstMakesThisOneAlreadyLanded) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->already_landed);
   EXPECT_EQ(state.commits(), 1);
+}
+
+}  // namespace
+}  // namespace gb::sinks
+
+namespace gb::sinks {
+namespace {
+
+// The same landing with its ledger in a real SQLite file, as `--sink
+// file:DIR` keeps it by default: the row (with the object's checksum)
+// survives the process, so a second landing after a reopen skips the chunk.
+TEST(ObjectLanding, WithASqliteLedgerTheRowAndChecksumSurviveAReopen) {
+  TempDir dir("gb-objects");
+  auto files = FileObjectStore::open((dir.path() / "lake").string());
+  ASSERT_TRUE(files.ok());
+  SqliteSettings sqlite;
+  sqlite.path = (dir.path() / "lake" / ".genesys-bulk-state.db").string();
+  auto batches = make_batches("c", 700);
+  {
+    auto state = SqliteSink::open(sqlite);
+    ASSERT_TRUE(state.ok()) << state.error().describe();
+    ASSERT_TRUE((*state)->upsert_job(JobInfo{"job-1", "users", "FULFILLED", "", 1, ""}).ok());
+    ObjectLanding landing(**files, **state, settings(true));
+    auto landed = land(landing, chunk("c"), batches);
+    ASSERT_TRUE(landed.ok()) << landed.error().describe();
+    EXPECT_FALSE(landed->already_landed);
+  }
+  auto state = SqliteSink::open(sqlite);
+  ASSERT_TRUE(state.ok());
+  ObjectLanding landing(**files, **state, settings(true));
+  const fs::path path = dir.path() / "lake" / landing.chunk_key(chunk("c"));
+  const long long mtime = mtime_ns(path);
+  VectorSource again(batches);
+  auto second = landing.land(chunk("c"), again, 2, std::nullopt);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->already_landed);
+  EXPECT_EQ(again.calls, 0);
+  EXPECT_EQ(mtime_ns(path), mtime);
+  auto rows = (*state)->status("job-1");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->front().chunks.size(), 1U);
+  EXPECT_EQ(rows->front().chunks[0].checksum, sha256_hex(read_file(path)));
+  EXPECT_EQ(rows->front().chunks[0].records, 700U);
+  auto keys = landing.read_landed_keys("job-1");
+  ASSERT_TRUE(keys.ok()) << keys.error().describe();
+  EXPECT_EQ(sorted(keys->keys), sorted(keys_of("c", 700)));
+  ASSERT_TRUE(landing.finish_job(rows->front().job, rows->front().chunks).ok());
+  EXPECT_TRUE(fs::exists(dir.path() / "lake/lake/exports/users/job-1/_manifest.json"));
 }
 
 }  // namespace
