@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bench_stats.hpp"
 #include "http/detail/gzip_inflater.hpp"
 #include "simulator/data.hpp"
 #include "testing/gzip.hpp"
@@ -30,11 +31,6 @@ double cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 // Whole chunks of `kind` records, about `target` bytes, as one JSON array.
@@ -106,7 +102,7 @@ double measure(const std::string& packed, std::size_t expect, int runs, F inflat
     if (n != expect) throw std::runtime_error("inflated size differs");
     rates.push_back(static_cast<double>(n) / 1e6 / seconds);
   }
-  return median(rates);
+  return gb::bench::median(rates);
 }
 
 void report(const char* name, const std::string& body, int runs) {

@@ -37,6 +37,7 @@
 #include "app/detail/verify.hpp"
 #include "app/store_url.hpp"
 #include "base/log.hpp"
+#include "common/bench_stats.hpp"
 #include "simulator/simulator.hpp"
 #include "sinks/sqlite/sqlite_sink.hpp"
 
@@ -46,15 +47,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2);
-}
-
-void remove_db(const std::string& path) {
-  for (const char* s : {"", "-wal", "-shm"}) fs::remove(path + s);
-}
 
 struct Run {
   double seconds = 0;
@@ -68,7 +60,7 @@ std::uint64_t g_budget_mb = 0;  // 0: the export's default
 
 Run export_once(const gb::simulator::Server& server, const std::string& type, const std::string& job_id,
                 const std::string& db, int page_size, bool compress) {
-  remove_db(db);
+  gb::bench::remove_sqlite_files(db);
   gb::config::Settings settings;
   settings.hosts.api_url = settings.hosts.login_url = server.base_url();
   settings.credentials = {"sim-client", "sim-secret"};
@@ -109,7 +101,7 @@ void exec(sqlite3* db, const char* sql) {
 
 // The same rows, a plain prepared INSERT per row.
 Run raw_once(const gb::simulator::DataParams& params, std::uint64_t chunks, const std::string& db) {
-  remove_db(db);
+  gb::bench::remove_sqlite_files(db);
   {  // The schema and file settings exactly as the sink makes them.
     gb::sinks::SqliteSettings s;
     s.path = db;
@@ -171,29 +163,14 @@ Rates rates(const std::vector<Run>& runs) {
     m.push_back(static_cast<double>(x.bytes) / 1e6 / x.seconds);
     b.push_back(100.0 * x.store_busy / x.seconds);
   }
-  return {median(r), median(m), median(b)};
-}
-
-// VmHWM of a live process in KiB (0 once it is gone). Per address space, so
-// unlike the child's ru_maxrss it does not include the RSS of this (big,
-// simulator-holding) process that the child inherited before its exec.
-long vm_hwm_kib(pid_t pid) {
-  std::FILE* f = std::fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  long kib = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-  }
-  std::fclose(f);
-  return kib;
+  return {gb::bench::median(r), gb::bench::median(m), gb::bench::median(b)};
 }
 
 // Peak RSS (MB) of the binary exporting `job_id` into `db`, sampled every
 // 2 ms until it exits; -1 on failure.
 double export_peak_rss_mb(const gb::simulator::Server& server, const std::string& type, const std::string& job_id,
                           const std::string& db, const std::string& dir) {
-  remove_db(db);
+  gb::bench::remove_sqlite_files(db);
   const std::string base = server.base_url();
   std::vector<std::string> args = {GB_BINARY,
                                    "export",
@@ -232,7 +209,7 @@ double export_peak_rss_mb(const gb::simulator::Server& server, const std::string
   long peak_kib = 0;
   int status = 0;
   for (;;) {
-    peak_kib = std::max(peak_kib, vm_hwm_kib(pid));
+    peak_kib = std::max(peak_kib, gb::bench::vm_hwm_kib(pid));
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     if (done < 0) return -1;
@@ -324,12 +301,12 @@ int main(int argc, char** argv) {
              p.records_per_s, p.mb_per_s, 100.0 * p.records_per_s / r.records_per_s);
   fmt::print("  raw SQLite INSERT of the same rows         : {:>8.0f} records/s {:>7.1f} MB/s\n", r.records_per_s,
              r.mb_per_s);
-  remove_db(db);
+  gb::bench::remove_sqlite_files(db);
 
   if (huge_mb > 0) {
     fmt::print("  peak RSS of `genesys-bulk export` (VmHWM, target <= 64 MB), median of {} runs:\n", bulk_rss.size());
     fmt::print("    {} records in {} chunks, {} at once: {:.1f} MB\n", records, chunks, g_concurrency,
-               median(bulk_rss));
+               gb::bench::median(bulk_rss));
     for (const std::uint64_t mb : {std::uint64_t{100}, huge_mb}) {
       gb::simulator::Settings huge = sim;
       huge.jobs = {{"bulk:users", 1000, 1000}};
@@ -341,8 +318,8 @@ int main(int argc, char** argv) {
       for (int i = 0; i < std::min(runs, 3); ++i) {
         rss.push_back(export_peak_rss_mb(**huge_server, "bulk:users", (*huge_server)->jobs()[0].job_id, db, dir));
       }
-      fmt::print("    one {} MB chunk: {:.1f} MB\n", mb, median(rss));
-      remove_db(db);
+      fmt::print("    one {} MB chunk: {:.1f} MB\n", mb, gb::bench::median(rss));
+      gb::bench::remove_sqlite_files(db);
     }
   }
   return 0;

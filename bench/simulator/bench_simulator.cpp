@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "common/bench_stats.hpp"
 #include "simulator/simulator.hpp"
 
 namespace {
@@ -27,11 +28,6 @@ using gb::simulator::Settings;
 
 double seconds_since(gb::SteadyTime start) {
   return std::chrono::duration<double>(gb::system_clock().now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 std::size_t count_bytes(char*, std::size_t size, std::size_t n, void* user) {
@@ -208,12 +204,13 @@ int main(int argc, char** argv) {
   small_requests(small_url, token, connections, std::max(1, requests / 10));  // warm-up
   for (int i = 0; i < runs; ++i) small.push_back(small_requests(small_url, token, connections, requests));
 
-  const double raw_mbs = median(raw);
+  const double raw_mbs = gb::bench::median(raw);
   fmt::print("chunk, plain:      {:8.0f} MB/s median  (raw loopback socket: {:.0f} MB/s, ratio {:.2f})\n",
-             median(plain), raw_mbs, raw_mbs > 0 ? median(plain) / raw_mbs : 0.0);
+             gb::bench::median(plain), raw_mbs, raw_mbs > 0 ? gb::bench::median(plain) / raw_mbs : 0.0);
   fmt::print("chunk, gzip:       {:8.0f} MB/s median of uncompressed bytes (stored gzip, curl's zlib inflate)\n",
-             median(gzip));
-  fmt::print("small requests:    {:8.0f} requests/s median (GET bulk job status, keep-alive)\n", median(small));
+             gb::bench::median(gzip));
+  fmt::print("small requests:    {:8.0f} requests/s median (GET bulk job status, keep-alive)\n",
+             gb::bench::median(small));
   curl_global_cleanup();
   return 0;
 }

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "common/bench_stats.hpp"
 #include "simulator/data.hpp"
 #include "sinks/files/file_object_store.hpp"
 #include "sinks/object_landing.hpp"
@@ -41,6 +42,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using gb::bench::median;
 using gb::records::RecordBatch;
 
 constexpr std::size_t kBatchRecords = 500;  // what a parser hands over at a time
@@ -214,12 +216,6 @@ std::pair<double, std::uint64_t> deflate_all(const Data& data, int level) {
     deflateEnd(&zs);
   }
   return {cpu_seconds() - start, out_bytes};
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 }  // namespace

@@ -40,7 +40,9 @@
 #include "app/detail/verify.hpp"
 #include "base/log.hpp"
 #include "celery/task_message.hpp"
+#include "common/bench_stats.hpp"
 #include "simulator/simulator.hpp"
+#include "testing/processes.hpp"
 #include "testing/rabbitmq_server.hpp"
 
 extern char** environ;
@@ -50,47 +52,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2);
-}
-
-void remove_db(const std::string& path) {
-  for (const char* s : {"", "-wal", "-shm"}) fs::remove(path + s);
-}
-
-// VmHWM of a live process in KiB (0 once it is gone).
-long vm_hwm_kib(pid_t pid) {
-  std::FILE* f = std::fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  long kib = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-  }
-  std::fclose(f);
-  return kib;
-}
-
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 1));
-    char state = 0;
-    long ppid = 0;
-    if (rest >> state >> ppid && ppid == parent && state != 'Z') out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
-}
 
 // The binary with `args`, simulator credentials in its environment, output to `log`.
 pid_t spawn_binary(const std::vector<std::string>& args, const std::string& log) {
@@ -150,7 +111,8 @@ void run_task(const std::string& broker, const std::string& queue, const std::st
     throw std::runtime_error(p.error().describe());
   }
   for (;;) {
-    for (const pid_t child : children_of(worker)) peaks[child] = std::max(peaks[child], vm_hwm_kib(child));
+    for (const pid_t child : gb::testing::children_of(worker))
+      peaks[child] = std::max(peaks[child], gb::bench::vm_hwm_kib(child));
     auto delivery = consumer->next_delivery(std::chrono::milliseconds(2));
     if (!delivery) throw std::runtime_error(delivery.error().describe());
     if (!*delivery) continue;
@@ -207,7 +169,7 @@ int main(int argc, char** argv) {
 
     std::vector<double> export_rate, worker_rate, export_rss, child_rss;
     for (int run = 0; run <= runs; ++run) {  // run 0 warms the simulator's cache and the page cache
-      remove_db(db);
+      gb::bench::remove_sqlite_files(db);
       std::vector<std::string> args = {"export", "--type",       "bulk:interactions", "--job-id",    job,
                                        "--sink", "sqlite:" + db, "--no-progress",     "--log-level", "warn"};
       args.insert(args.end(), genesys.begin(), genesys.end());
@@ -216,7 +178,7 @@ int main(int argc, char** argv) {
       long export_peak = 0;
       int status = 0;
       for (;;) {
-        export_peak = std::max(export_peak, vm_hwm_kib(exporter));
+        export_peak = std::max(export_peak, gb::bench::vm_hwm_kib(exporter));
         const pid_t done = waitpid(exporter, &status, WNOHANG);
         if (done == exporter) break;
         usleep(2000);
@@ -229,7 +191,7 @@ int main(int argc, char** argv) {
         export_rss.push_back(static_cast<double>(export_peak) / 1024.0);
       }
 
-      remove_db(db);
+      gb::bench::remove_sqlite_files(db);
       const std::string queue = fmt::format("bench-{}", run);
       args = {"worker", "--broker",     rabbit.url(),       "--queue", queue,         "--concurrency", "1",
               "--sink", "sqlite:" + db, "--result-backend", "rpc://",  "--log-level", "warn"};
@@ -237,7 +199,7 @@ int main(int argc, char** argv) {
       const std::string worker_log = log + ".worker";
       const pid_t worker = spawn_binary(args, worker_log);
       const auto ready_by = Clock::now() + 30s;
-      while (children_of(worker).empty() || waitpid(worker, nullptr, WNOHANG) != 0) {
+      while (gb::testing::children_of(worker).empty() || waitpid(worker, nullptr, WNOHANG) != 0) {
         if (Clock::now() > ready_by) throw std::runtime_error("the worker did not start: " + slurp(worker_log));
         std::this_thread::sleep_for(20ms);
       }
@@ -262,20 +224,20 @@ int main(int argc, char** argv) {
         child_rss.push_back(static_cast<double>(peak) / 1024.0);
       }
     }
-    remove_db(db);
+    gb::bench::remove_sqlite_files(db);
     fs::remove(log);
     fs::remove(log + ".worker");
 
-    const double e = median(export_rate), w = median(worker_rate);
+    const double e = gb::bench::median(export_rate), w = gb::bench::median(worker_rate);
     fmt::print("bench_worker: {} records in {} chunks of bulk:interactions, {} bytes per record, median of {} runs\n",
                records, chunks, record_bytes, runs);
     fmt::print("  export (a process, spawn to exit)         : {:>8.0f} records/s  peak RSS {:.1f} MB\n", e,
-               median(export_rss));
+               gb::bench::median(export_rss));
     fmt::print(
         "  worker, 1 child (publish to its result)  : {:>8.0f} records/s  {:>5.1f}% of export (target >= "
         "90%)\n",
         w, 100.0 * w / e);
-    fmt::print("  peak RSS per worker child (VmHWM)         : {:.1f} MB\n", median(child_rss));
+    fmt::print("  peak RSS per worker child (VmHWM)         : {:.1f} MB\n", gb::bench::median(child_rss));
   } catch (const std::exception& ex) {
     fmt::print(stderr, "bench_worker: {}\n", ex.what());
     return 1;

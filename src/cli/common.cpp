@@ -16,6 +16,15 @@ void add_log_options(CLI::App& cmd, GlobalOptions& options) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 }
 
+void add_genesys_options(CLI::App& cmd, config::HostSettings& hosts, std::string& credentials_file) {
+  cmd.add_option("--region", hosts.region, "The org's region, e.g. eu_west_1");
+  cmd.add_option("--environment", hosts.env_domain, "The org's environment domain, e.g. mypurecloud.ie");
+  cmd.add_option("--api-url", hosts.api_url, "API base URL (overrides region/environment)");
+  cmd.add_option("--login-url", hosts.login_url, "Login base URL (overrides region/environment)");
+  cmd.add_option("--credentials-file", credentials_file,
+                 "client_id=/client_secret= lines, mode 0600 (default: GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET)");
+}
+
 void add_store_options(CLI::App& cmd, std::string& sink_url, std::string& state_url) {
   cmd.add_option("--sink", sink_url,
                  "Where records land: sqlite:PATH, postgresql://USER:PASS@HOST:PORT/DB, "

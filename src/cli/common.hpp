@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "config/settings.hpp"
 
 namespace gb::cli {
 
@@ -15,6 +16,10 @@ struct GlobalOptions {
 
 // Adds --log-format and --log-level to `cmd`.
 void add_log_options(CLI::App& cmd, GlobalOptions& options);
+
+// Where the org is and how to sign in: --region, --environment, --api-url,
+// --login-url, --credentials-file (export and worker alike).
+void add_genesys_options(CLI::App& cmd, config::HostSettings& hosts, std::string& credentials_file);
 
 // --sink and --state (app/store_url.hpp says what they accept).
 void add_store_options(CLI::App& cmd, std::string& sink_url, std::string& state_url);

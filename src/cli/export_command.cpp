@@ -82,12 +82,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--query", o.query_file, "A file holding the whole query / filter as a JSON object");
   cmd->add_option("--job-id", o.job_id, "Adopt this existing job instead of creating one");
   add_store_options(*cmd, o.sink_url, o.state_url);
-  cmd->add_option("--region", s.hosts.region, "The org's region, e.g. eu_west_1");
-  cmd->add_option("--environment", s.hosts.env_domain, "The org's environment domain, e.g. mypurecloud.ie");
-  cmd->add_option("--api-url", s.hosts.api_url, "API base URL (overrides region/environment)");
-  cmd->add_option("--login-url", s.hosts.login_url, "Login base URL (overrides region/environment)");
-  cmd->add_option("--credentials-file", o.credentials_file,
-                  "client_id=/client_secret= lines, mode 0600 (default: GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET)");
+  add_genesys_options(*cmd, s.hosts, o.credentials_file);
   cmd->add_option("--poll-interval", flags->poll_interval_s,
                   "Longest wait between polls, seconds (the first after 1 s, then doubling)")
       ->capture_default_str()

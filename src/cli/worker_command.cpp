@@ -57,12 +57,7 @@ void add_worker_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 256));
   add_store_options(*cmd, o.sink_url, o.state_url);
   cmd->add_option("--result-backend", o.result_backend, "rpc:// or redis://HOST:PORT/DB")->capture_default_str();
-  cmd->add_option("--region", s.hosts.region, "The org's region, e.g. eu_west_1");
-  cmd->add_option("--environment", s.hosts.env_domain, "The org's environment domain, e.g. mypurecloud.ie");
-  cmd->add_option("--api-url", s.hosts.api_url, "API base URL (overrides region/environment)");
-  cmd->add_option("--login-url", s.hosts.login_url, "Login base URL (overrides region/environment)");
-  cmd->add_option("--credentials-file", o.credentials_file,
-                  "client_id=/client_secret= lines, mode 0600 (default: GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET)");
+  add_genesys_options(*cmd, s.hosts, o.credentials_file);
   cmd->add_option("--task-slice", flags->task_slice_s,
                   "Seconds a task holds its message at most; then it continues through the broker")
       ->capture_default_str()

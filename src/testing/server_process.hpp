@@ -228,13 +228,14 @@ inline Finished run(SpawnOptions o, const std::filesystem::path& scratch, std::c
 }
 
 // Kills process group `pgid` when this process goes away, whichever way.
-// Stopped (with its group left alone) by the destructor.
+// Stopped (with its group left alone) by the destructor. The script runs in
+// /bin/sh, which is dash on Debian: its kill takes "-PGID" but refuses
+// "-- -PGID" ("Illegal number"), which left servers running.
 class GroupWatchdog {
  public:
   explicit GroupWatchdog(pid_t pgid) {
     const std::string script = "while kill -0 " + std::to_string(::getpid()) +
-                               " 2>/dev/null; do sleep 1; done; kill -KILL -- -" + std::to_string(pgid) +
-                               " 2>/dev/null";
+                               " 2>/dev/null; do sleep 1; done; kill -KILL -" + std::to_string(pgid) + " 2>/dev/null";
     SpawnOptions o;
     o.argv = {"/bin/sh", "-c", script};
     o.env = {"PATH=/usr/bin:/bin"};

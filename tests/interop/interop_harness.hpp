@@ -27,6 +27,7 @@
 
 #include "app/detail/verify.hpp"
 #include "simulator/simulator.hpp"
+#include "testing/processes.hpp"
 #include "testing/rabbitmq_server.hpp"
 #include "testing/redis_server.hpp"
 #include "testing/server_process.hpp"
@@ -37,6 +38,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using fixtures::Finished;
 using fixtures::SpawnOptions;
+using gb::testing::children_of;
 
 inline constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with celery 5.2 (see BRIEF)
 
@@ -68,27 +70,6 @@ inline std::optional<fixtures::RabbitMqServer::QueueRow> queue_row(fixtures::Rab
     if (row.name == name) return row;
   }
   return std::nullopt;
-}
-
-// The processes whose parent is `pid` (a worker's children), from /proc.
-inline std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 1));
-    char state = 0;
-    long ppid = 0;
-    if (rest >> state >> ppid && ppid == pid && state != 'Z') out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
 }
 
 // A process spawned in its own process group, killed with its group (and

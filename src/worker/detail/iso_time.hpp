@@ -8,8 +8,8 @@
 namespace gb::worker::detail {
 
 std::string format_utc_ms(std::chrono::system_clock::time_point t);
-// Reads exactly what format_utc_ms writes (also without the milliseconds);
-// nullopt otherwise.
+// Reads what format_utc_ms writes, and any other ISO 8601 time Celery's
+// parser reads (celery/iso_time.hpp); nullopt otherwise.
 std::optional<std::chrono::system_clock::time_point> parse_utc_ms(std::string_view text);
 
 }  // namespace gb::worker::detail

@@ -78,7 +78,8 @@ TEST(IsoTime, WritesAndReadsUtcMilliseconds) {
   EXPECT_EQ(detail::format_utc_ms(t), "2025-12-01T23:05:07.123Z");
   EXPECT_EQ(detail::parse_utc_ms("2025-12-01T23:05:07.123Z"), t);
   EXPECT_EQ(detail::parse_utc_ms("2025-12-01T23:05:07Z"), t - milliseconds(123));
-  EXPECT_EQ(detail::parse_utc_ms("2025-12-01T23:05:07.123+00:00"), std::nullopt);
+  EXPECT_EQ(detail::parse_utc_ms("2025-12-01T23:05:07.123+00:00"), t);
+  EXPECT_EQ(detail::parse_utc_ms("2025-12-01T23:05:07.123 UTC"), std::nullopt);
   EXPECT_EQ(detail::parse_utc_ms("2025-02-30T23:05:07Z"), std::nullopt);
   EXPECT_EQ(detail::parse_utc_ms(""), std::nullopt);
 }

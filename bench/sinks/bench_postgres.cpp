@@ -1,0 +1,349 @@
+// The PostgreSQL store's speed against this machine's raw COPY, measured in
+// the same run on the same rows into the same table: a plain libpq COPY
+// (binary format, one transaction per chunk, no ledger, no checks) versus
+// PostgresSink::land, for each landing design and COPY format; then the
+// effect of TOAST compression (pglz, PostgreSQL's default, vs lz4) on the
+// sink's speed and the table's size. Every variant runs on a fresh database
+// of one private server (src/testing/postgres_server.hpp, durable settings:
+// fsync and synchronous_commit on); the variants alternate within each run,
+// and medians of --runs runs are printed.
+//   bench_postgres [--records 40000] [--chunks 20] [--runs 3] [--threads 1] [--record-bytes 3500]
+// The rows are the simulator's conversation records padded to --record-bytes.
+#include <dirent.h>
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/log.hpp"
+#include "simulator/data.hpp"
+#include "sinks/postgres/detail/pg_copy.hpp"
+#include "sinks/postgres/postgres_sink.hpp"
+#include "testing/postgres_server.hpp"
+
+namespace {
+
+using gb::records::RecordBatch;
+using gb::sinks::PostgresCopyFormat;
+using gb::sinks::PostgresLandingMode;
+
+constexpr std::size_t kBatchRecords = 500;  // what a parser hands over at a time
+
+struct Chunk {
+  std::string id;
+  std::vector<RecordBatch> batches;
+};
+
+struct Data {
+  std::vector<Chunk> chunks;
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;
+};
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench_postgres: %s\n", what.c_str());
+  std::exit(1);
+}
+
+Data make_data(std::uint64_t records, std::uint64_t chunks, std::size_t record_bytes) {
+  gb::simulator::DataParams params;
+  params.job_id = "bench-job";
+  params.kind = gb::simulator::JobKind::kConversations;
+  params.records = records;
+  params.record_bytes = record_bytes;
+  Data data;
+  const std::uint64_t per_chunk = (records + chunks - 1) / chunks;
+  for (std::uint64_t i = 0; i < records; ++i) {
+    if (i % per_chunk == 0) data.chunks.push_back({fmt::format("chunk-{:04}", data.chunks.size()), {}});
+    auto& batches = data.chunks.back().batches;
+    const std::uint64_t ordinal = i % per_chunk;
+    if (ordinal % kBatchRecords == 0) batches.emplace_back();
+    std::string raw;
+    gb::simulator::append_record(raw, params, i);
+    data.bytes += raw.size();
+    batches.back().raw_bytes += raw.size();
+    batches.back().records.push_back({ordinal, gb::simulator::record_key(params, i), std::move(raw)});
+  }
+  data.records = records;
+  return data;
+}
+
+// Hands a chunk's prepared batches to the sink (copies: the data is reused).
+class CopySource final : public gb::sinks::BatchSource {
+ public:
+  explicit CopySource(const std::vector<RecordBatch>& batches) : batches_(batches) {}
+  gb::Result<bool> next(RecordBatch& batch) override {
+    if (next_ >= batches_.size()) return false;
+    batch = batches_[next_++];
+    return true;
+  }
+
+ private:
+  const std::vector<RecordBatch>& batches_;
+  std::size_t next_ = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Runs `land(thread, chunk)` for every chunk on `threads` threads (chunks dealt out
+// in turn); the wall time.
+template <class F>
+double timed_parallel(const Data& data, int threads, F land) {
+  std::atomic<std::size_t> next{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::size_t i = next++; i < data.chunks.size(); i = next++) land(t, data.chunks[i]);
+    });
+  }
+  for (auto& th : pool) th.join();
+  return seconds_since(t0);
+}
+
+void exec_or_die(PGconn* conn, const std::string& sql) {
+  PGresult* res = PQexec(conn, sql.c_str());
+  const auto st = PQresultStatus(res);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) die(sql + ": " + PQresultErrorMessage(res));
+  PQclear(res);
+}
+
+std::string query_one(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  PGresult* res = PQexec(conn, sql.c_str());
+  if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) die(sql + ": " + PQresultErrorMessage(res));
+  std::string v = PQgetvalue(res, 0, 0);
+  PQclear(res);
+  PQfinish(conn);
+  return v;
+}
+
+// The baseline: what libpq's COPY does with the same rows, nothing else.
+double raw_copy(const std::string& url, const Data& data, int threads, PostgresCopyFormat format) {
+  std::vector<PGconn*> conns;
+  for (int t = 0; t < threads; ++t) {
+    conns.push_back(PQconnectdb(url.c_str()));
+    if (PQstatus(conns.back()) != CONNECTION_OK) die(PQerrorMessage(conns.back()));
+  }
+  const std::string sql = gb::sinks::detail::pg::copy_records_sql("records", format);
+  const double t = timed_parallel(data, threads, [&](int thread, const Chunk& chunk) {
+    PGconn* mine = conns[static_cast<std::size_t>(thread)];
+    exec_or_die(mine, "BEGIN");
+    PGresult* res = PQexec(mine, sql.c_str());
+    if (PQresultStatus(res) != PGRES_COPY_IN) die(PQresultErrorMessage(res));
+    PQclear(res);
+    std::string buf;
+    gb::sinks::detail::pg::copy_header(buf, format);
+    for (const auto& batch : chunk.batches) {
+      for (const auto& r : batch.records) {
+        gb::sinks::detail::pg::copy_record_row(buf, format, "bench-job", chunk.id, r.ordinal, r.key, r.raw);
+        if (buf.size() >= 256 * 1024) {
+          if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1) die(PQerrorMessage(mine));
+          buf.clear();
+        }
+      }
+    }
+    gb::sinks::detail::pg::copy_trailer(buf, format);
+    if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1 || PQputCopyEnd(mine, nullptr) != 1) {
+      die(PQerrorMessage(mine));
+    }
+    while (PGresult* r = PQgetResult(mine)) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) die(PQresultErrorMessage(r));
+      PQclear(r);
+    }
+    exec_or_die(mine, "COMMIT");
+  });
+  for (auto* c : conns) PQfinish(c);
+  return t;
+}
+
+double sink_land(const std::string& url, const Data& data, int threads, PostgresLandingMode mode,
+                 PostgresCopyFormat format) {
+  gb::sinks::PostgresSettings s;
+  s.url = url;
+  s.pool_size = threads;
+  s.landing = mode;
+  s.copy_format = format;
+  auto sink = gb::sinks::PostgresSink::open(s);
+  if (!sink) die(sink.error().describe());
+  std::atomic<std::uint64_t> landed{0};
+  const double t = timed_parallel(data, threads, [&](int /*thread*/, const Chunk& chunk) {
+    CopySource source(chunk.batches);
+    auto r = (*sink)->land({"bench-job", chunk.id, "conversations"}, source, 1, std::nullopt);
+    if (!r) die(r.error().describe());
+    landed += r->records;
+  });
+  if (landed != data.records) die(fmt::format("landed {} of {} records", landed.load(), data.records));
+  return t;
+}
+
+// CPU seconds the server has used: every process of its group (backends,
+// checkpointer, WAL writer) plus what the postmaster's reaped children used
+// (a backend's CPU moves there when its connection closes). On a shared
+// machine this says more than the wall time, which other load stretches.
+double server_cpu_seconds(pid_t postmaster) {
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (const dirent* e = ::readdir(proc)) {
+    const std::string name = e->d_name;
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::FILE* f = std::fopen(("/proc/" + name + "/stat").c_str(), "r");
+    if (f == nullptr) continue;
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* after = std::strrchr(buf, ')');  // the command may hold spaces
+    if (after == nullptr) continue;
+    // Fields from 3 (state): pid comm state ppid pgrp ... utime(14) stime(15) cutime(16) cstime(17)
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    unsigned long long skip = 0, utime = 0, stime = 0;
+    long long cutime = 0, cstime = 0;
+    if (std::sscanf(after + 2, "%c %ld %ld %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %lld %lld", &state, &ppid,
+                    &pgrp, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &skip, &utime, &stime, &cutime,
+                    &cstime) != 15) {
+      continue;
+    }
+    if (pgrp != postmaster) continue;
+    total += static_cast<double>(utime + stime) / tick;
+    if (std::stol(name) == postmaster) total += static_cast<double>(cutime + cstime) / tick;
+  }
+  ::closedir(proc);
+  return total;
+}
+
+double client_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"PostgresSink against raw COPY into the same table"};
+  std::uint64_t records = 40000, chunks = 20;
+  int runs = 3, threads = 1;
+  std::size_t record_bytes = 3500;
+  app.add_option("--records", records);
+  app.add_option("--chunks", chunks);
+  app.add_option("--runs", runs);
+  app.add_option("--threads", threads);
+  app.add_option("--record-bytes", record_bytes);
+  CLI11_PARSE(app, argc, argv);
+  gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
+  if (!gb::fixtures::PostgresServer::available()) die("PostgreSQL 15 is not installed (or not running as root)");
+
+  const Data data = make_data(records, chunks, record_bytes);
+  gb::fixtures::PostgresOptions options;
+  options.settings = {"fsync=on", "full_page_writes=on", "synchronous_commit=on", "shared_buffers=256MB",
+                      "max_wal_size=4GB"};
+  gb::fixtures::PostgresServer server(options);
+  std::printf("%llu records, %.1f MB (%.0f B/record) in %llu chunks, %d landing thread(s), %d runs\n",
+              static_cast<unsigned long long>(data.records), static_cast<double>(data.bytes) / 1e6,
+              static_cast<double>(data.bytes) / static_cast<double>(data.records),
+              static_cast<unsigned long long>(data.chunks.size()), threads, runs);
+
+  int db_counter = 0;
+  // A fresh database with our schema (made by the sink, outside the timing).
+  auto fresh = [&](const std::string& compression) {
+    const std::string name = fmt::format("bench_{}", db_counter++);
+    server.psql("CREATE DATABASE " + name);
+    const std::string url = server.url(name);
+    gb::sinks::PostgresSettings s;
+    s.url = url;
+    if (auto sink = gb::sinks::PostgresSink::open(s); !sink) die(sink.error().describe());
+    server.psql("ALTER TABLE records ALTER COLUMN payload SET COMPRESSION " + compression, name);
+    return url;
+  };
+
+  struct Variant {
+    std::string name;
+    std::string compression;
+    std::function<double(const std::string&)> run;
+  };
+  const std::vector<Variant> variants = {
+      {"raw COPY (binary)", "pglz",
+       [&](const std::string& u) { return raw_copy(u, data, threads, PostgresCopyFormat::kBinary); }},
+      {"sink: ledger first, binary", "pglz",
+       [&](const std::string& u) {
+         return sink_land(u, data, threads, PostgresLandingMode::kLedgerFirst, PostgresCopyFormat::kBinary);
+       }},
+      {"sink: ledger first, text", "pglz",
+       [&](const std::string& u) {
+         return sink_land(u, data, threads, PostgresLandingMode::kLedgerFirst, PostgresCopyFormat::kText);
+       }},
+      {"sink: staging + ON CONFLICT, binary", "pglz",
+       [&](const std::string& u) {
+         return sink_land(u, data, threads, PostgresLandingMode::kStaging, PostgresCopyFormat::kBinary);
+       }},
+      {"raw COPY (binary), lz4", "lz4",
+       [&](const std::string& u) { return raw_copy(u, data, threads, PostgresCopyFormat::kBinary); }},
+      {"sink: ledger first, binary, lz4", "lz4",
+       [&](const std::string& u) {
+         return sink_land(u, data, threads, PostgresLandingMode::kLedgerFirst, PostgresCopyFormat::kBinary);
+       }},
+  };
+  std::map<std::string, std::vector<double>> times, server_cpu, client_cpu;
+  std::map<std::string, std::string> sizes;
+  for (int r = 0; r < runs; ++r) {
+    for (const auto& v : variants) {
+      const std::string url = fresh(v.compression);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the set-up's backends reaped
+      const double s0 = server_cpu_seconds(server.pid());
+      const double c0 = client_cpu_seconds();
+      const double t = v.run(url);
+      const double c1 = client_cpu_seconds();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the run's backends reaped
+      const double s1 = server_cpu_seconds(server.pid());
+      times[v.name].push_back(t);
+      server_cpu[v.name].push_back(s1 - s0);
+      client_cpu[v.name].push_back(c1 - c0);
+      sizes[v.name] = query_one(url,
+                                "SELECT pg_size_pretty(pg_total_relation_size('records')) || ', payloads ' || "
+                                "coalesce((SELECT string_agg(m || ' ' || n, ', ' ORDER BY m) FROM (SELECT "
+                                "coalesce(pg_column_compression(payload), 'uncompressed') AS m, count(*) AS n FROM "
+                                "records GROUP BY 1) x), '')");
+      std::printf("  run %d  %-36s %6.2f s wall %8.0f records/s   server CPU %5.2f s, client CPU %5.2f s\n", r + 1,
+                  v.name.c_str(), t, static_cast<double>(data.records) / t, s1 - s0, c1 - c0);
+      std::fflush(stdout);
+    }
+  }
+  std::printf("\nmedians of %d runs (%d thread(s)); %% of the raw COPY with the same compression:\n", runs, threads);
+  const std::string raw_pglz = "raw COPY (binary)", raw_lz4 = "raw COPY (binary), lz4";
+  for (const auto& v : variants) {
+    const std::string& base = v.compression == "lz4" ? raw_lz4 : raw_pglz;
+    const double t = median(times[v.name]);
+    const double cpu = median(server_cpu[v.name]);
+    std::printf(
+        "  %-36s %7.0f records/s %5.1f MB/s (%5.1f%% wall) | %7.0f records per server CPU s (%5.1f%%) | "
+        "client CPU %5.2f s | %s\n",
+        v.name.c_str(), static_cast<double>(data.records) / t, static_cast<double>(data.bytes) / 1e6 / t,
+        100.0 * median(times[base]) / t, static_cast<double>(data.records) / cpu,
+        100.0 * median(server_cpu[base]) / cpu, median(client_cpu[v.name]), sizes[v.name].c_str());
+  }
+  return 0;
+}
