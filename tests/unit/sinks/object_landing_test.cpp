@@ -345,6 +345,23 @@ TEST(ObjectLanding, NamesThatWouldEscapeTheirPlaceAreRefused) {
   EXPECT_TRUE(files_under(f.dir.path()).empty());
 }
 
+TEST(ObjectLanding, ReadingBackATruncatedOrMissingObjectIsAnErrorNotFewerKeys) {
+  Fixture f(true);
+  ASSERT_TRUE(land(*f.landing, chunk("a"), make_batches("a", 2000, 250, 300)).ok());
+  ASSERT_TRUE(land(*f.landing, chunk("b"), make_batches("b", 10)).ok());
+  const fs::path a = f.path_of(chunk("a"));
+  const std::string whole = read_file(a);
+  fs::resize_file(a, whole.size() / 2);
+  auto truncated = f.landing->read_landed_keys("job-1");
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().kind, ErrorKind::kInternal);
+  fs::remove(a);
+  auto missing = f.landing->read_landed_keys("job-1");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kPermanent);
+  EXPECT_NE(missing.error().message.find(a.string()), std::string::npos) << missing.error().message;
+}
+
 TEST(ObjectLanding, ReadLandedKeysOfAnUnknownJobIsEmpty) {
   Fixture f;
   auto keys = f.landing->read_landed_keys("nope");
