@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "sinks/postgres/postgres_sink.hpp"
 #include "sinks/sqlite/sqlite_sink.hpp"
 
 namespace gb::app {
@@ -89,13 +90,23 @@ Result<std::shared_ptr<sinks::SqliteSink>> open_sqlite(const std::string& path) 
   return std::shared_ptr<sinks::SqliteSink>(std::move(*sink));
 }
 
+Result<std::shared_ptr<sinks::PostgresSink>> open_postgres(const std::string& url) {
+  sinks::PostgresSettings settings;
+  settings.url = url;
+  auto sink = sinks::PostgresSink::open(settings);
+  if (!sink.ok()) return std::move(sink).error();
+  return std::shared_ptr<sinks::PostgresSink>(std::move(*sink));
+}
+
 Result<std::shared_ptr<sinks::StateStore>> open_state(const StoreUrl& url) {
   if (url.scheme == Scheme::kSqlite) {
     auto sqlite = open_sqlite(url.path);
     if (!sqlite.ok()) return std::move(sqlite).error();
     return std::shared_ptr<sinks::StateStore>(std::move(*sqlite));
   }
-  return invalid_input("postgresql:// stores are not built yet");
+  auto pg = open_postgres(url.url);
+  if (!pg.ok()) return std::move(pg).error();
+  return std::shared_ptr<sinks::StateStore>(std::move(*pg));
 }
 
 }  // namespace
@@ -117,9 +128,14 @@ Result<Store> open_store(std::string_view sink_url, std::string_view state_url, 
   if (sink->scheme == Scheme::kSqlite) {
     auto sqlite = open_sqlite(sink->path);
     if (!sqlite.ok()) return std::move(sqlite).error();
-    return Store{*sqlite, *sqlite, nullptr};
+    return Store{nullptr, *sqlite, *sqlite};
   }
-  return invalid_input(fmt::format("--sink \"{}\": this store is not built yet", sink_url));
+  if (sink->scheme == Scheme::kPostgres) {
+    auto pg = open_postgres(sink->url);
+    if (!pg.ok()) return std::move(pg).error();
+    return Store{nullptr, *pg, *pg};
+  }
+  return invalid_input("--sink: this store is not built yet");
 }
 
 Result<std::shared_ptr<sinks::StateStore>> open_existing_state(std::string_view sink_url, std::string_view state_url) {

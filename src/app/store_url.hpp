@@ -24,9 +24,9 @@ inline constexpr std::string_view kDefaultSinkUrl = "sqlite:genesys-bulk.db";
 // An open store: where chunks land, and the ledger and job registry. For
 // SQLite and PostgreSQL both are the same object.
 struct Store {
+  std::shared_ptr<void> parts;  // what `landing` borrows (an object store): declared first, destroyed last
   std::shared_ptr<sinks::StateStore> state;
   std::shared_ptr<sinks::Landing> landing;
-  std::shared_ptr<void> parts;  // what `landing` borrows (an object store), kept alive with it
 };
 
 // Checks both URLs without opening anything, so bad input fails before

@@ -168,14 +168,17 @@ TEST_P(PostgresLanding, ASourceFailingMidwayLeavesNothingAndTheRetryLands) {
 }
 
 TEST_P(PostgresLanding, ADuplicateOrdinalFromTheSourceFailsTheWholeChunk) {
-  if (std::get<0>(GetParam()) == PostgresLandingMode::kStaging) {
-    // ON CONFLICT DO NOTHING hides it: one of ADR 0011's reasons against staging.
-    GTEST_SKIP() << "the staging design swallows a duplicate ordinal";
-  }
   auto batches = make_batches("c1", 0, 20, 10);
   batches[1].records[3].ordinal = 4;  // a buggy source repeating a position
   VectorSource source(batches);
   auto landed = sink_->land({"job-1", "c1", "users"}, source, 1, std::nullopt);
+  if (std::get<0>(GetParam()) == PostgresLandingMode::kStaging) {
+    // ON CONFLICT DO NOTHING hides it, one record short: one of ADR 0011's
+    // reasons against the staging design.
+    ASSERT_TRUE(landed.ok()) << landed.error().describe();
+    EXPECT_EQ(Reader(url_).count("SELECT count(*) FROM records"), 19);
+    return;
+  }
   ASSERT_FALSE(landed.ok());
   EXPECT_EQ(landed.error().kind, ErrorKind::kInternal) << landed.error().describe();
   Reader r(url_);
