@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "sinks/detail/sha256.hpp"
 #include "sinks/s3/detail/s3_client.hpp"
-#include "sinks/s3/detail/sha256.hpp"
 #include "sinks/s3/detail/spool_file.hpp"
 
 namespace gb::sinks {
@@ -51,7 +52,8 @@ auto with_retries(int attempts, Op op) -> decltype(op()) {
 
 class S3ObjectWrite final : public ObjectWrite {
  public:
-  S3ObjectWrite(S3Client& client, std::string key) : client_(client), key_(std::move(key)) {
+  S3ObjectWrite(S3Client& client, std::string key, detail::Sha256 sha)
+      : client_(client), key_(std::move(key)), sha_(std::move(sha)) {
     const S3Settings& s = client_.settings();
     memory_limit_ = static_cast<std::size_t>(std::min(s.part_size, s.multipart_threshold));
   }
@@ -71,7 +73,8 @@ class S3ObjectWrite final : public ObjectWrite {
       if (auto st = flush(); !st) return st;
     }
     const S3Settings& s = client_.settings();
-    const std::string sha = sha_.finish_hex();
+    auto sha = sha_.hex();
+    if (!sha) return std::move(sha).error();
     if (size_ <= s.multipart_threshold) {
       Body body;
       if (spool_) {
@@ -80,7 +83,7 @@ class S3ObjectWrite final : public ObjectWrite {
       } else {
         body.memory = buffer_;
       }
-      body.sha256 = sha;
+      body.sha256 = std::move(*sha);
       auto etag = with_retries(s.request_attempts, [&] { return client_.put_object(key_, body); });
       if (!etag) return std::move(etag).error();
       return ok_status();
@@ -90,7 +93,7 @@ class S3ObjectWrite final : public ObjectWrite {
 
  private:
   Status append(std::string_view bytes) {
-    sha_.update(bytes);
+    if (auto st = sha_.update(bytes); !st) return st;
     size_ += bytes.size();
     if (!spool_ && buffer_.size() + bytes.size() <= memory_limit_) {
       buffer_.append(bytes);
@@ -151,13 +154,16 @@ class S3ObjectWrite final : public ObjectWrite {
       body.fd = spool_->fd();
       body.offset = i * s.part_size;
       body.size = std::min(s.part_size, size_ - body.offset);
-      s3::detail::Sha256 part_sha;
+      auto part_sha = detail::Sha256::make();
+      if (!part_sha) return std::move(part_sha).error();
       for (std::uint64_t at = 0; at < body.size; at += piece.size()) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), body.size - at));
         if (auto st = spool_->read_at(body.offset + at, piece.data(), n); !st) return st;
-        part_sha.update(std::string_view(piece).substr(0, n));
+        if (auto st = part_sha->update(std::string_view(piece).substr(0, n)); !st) return st;
       }
-      body.sha256 = part_sha.finish_hex();
+      auto part_hex = part_sha->hex();
+      if (!part_hex) return std::move(part_hex).error();
+      body.sha256 = std::move(*part_hex);
       const int number = static_cast<int>(i + 1);
       auto etag = with_retries(s.request_attempts, [&] { return client_.upload_part(key_, id, number, body); });
       if (!etag) return std::move(etag).error();
@@ -171,7 +177,7 @@ class S3ObjectWrite final : public ObjectWrite {
   std::size_t memory_limit_ = 0;
   std::string buffer_;  // the whole object while it fits, then what waits for the spool
   std::unique_ptr<SpoolFile> spool_;
-  s3::detail::Sha256 sha_;
+  detail::Sha256 sha_;  // of the whole object
   std::uint64_t size_ = 0;
   std::vector<std::string> etags_;
   bool done_ = false;
@@ -205,7 +211,9 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::open(const S3Settings& set
 
 Result<std::unique_ptr<ObjectWrite>> S3ObjectStore::begin_write(const std::string& key) {
   if (!valid_key(key)) return internal_error("s3: invalid object key '" + key + "'");
-  return std::unique_ptr<ObjectWrite>(std::make_unique<S3ObjectWrite>(*client_, key));
+  auto sha = detail::Sha256::make();
+  if (!sha) return std::move(sha).error();
+  return std::unique_ptr<ObjectWrite>(std::make_unique<S3ObjectWrite>(*client_, key, std::move(*sha)));
 }
 
 Status S3ObjectStore::read(const std::string& key, const std::function<Status(std::string_view)>& consume) {
