@@ -4,6 +4,9 @@
 
 #include <filesystem>
 
+#include "api/jobs_api.hpp"
+#include "sinks/files/file_object_store.hpp"
+#include "sinks/object_landing.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
 #include "sinks/sqlite/sqlite_sink.hpp"
 
@@ -109,6 +112,19 @@ Result<std::shared_ptr<sinks::StateStore>> open_state(const StoreUrl& url) {
   return std::shared_ptr<sinks::StateStore>(std::move(*pg));
 }
 
+// An object store's landing over `objects`, its ledger in `state_at`.
+Result<Store> open_object_landing(std::shared_ptr<sinks::ObjectStore> objects, const StoreUrl& state_at,
+                                  sinks::ObjectLandingSettings settings) {
+  auto state = open_state(state_at);
+  if (!state.ok()) return std::move(state).error();
+  settings.key_field_of = [](const std::string& type) {
+    auto parsed = api::ExportType::parse(type);
+    return parsed.ok() ? parsed->key_field() : records::KeyField::kId;
+  };
+  auto landing = std::make_shared<sinks::ObjectLanding>(*objects, **state, std::move(settings));
+  return Store{std::move(objects), std::move(*state), std::move(landing)};
+}
+
 }  // namespace
 
 Status check_store_urls(std::string_view sink_url, std::string_view state_url) {
@@ -134,6 +150,12 @@ Result<Store> open_store(std::string_view sink_url, std::string_view state_url, 
     auto pg = open_postgres(sink->url);
     if (!pg.ok()) return std::move(pg).error();
     return Store{nullptr, *pg, *pg};
+  }
+  if (sink->scheme == Scheme::kFile) {
+    // First: it creates DIR, where the default state file goes.
+    auto files = sinks::FileObjectStore::open(sink->path);
+    if (!files.ok()) return std::move(files).error();
+    return open_object_landing(std::move(*files), *state_at, {});
   }
   return invalid_input("--sink: this store is not built yet");
 }

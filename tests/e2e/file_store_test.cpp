@@ -106,7 +106,6 @@ class FileStoreTest : public ::testing::Test {
             "warn",        "--spill-dir",     dir_.path().string()};
   }
   // Skips the test while the CLI answers that file: sinks are not built.
-  bool not_wired(const ChildResult& r) { return r.exit_code != 0 && r.err.find("not built yet") != std::string::npos; }
 
   // Reads the directory: each chunk object's lines are records (their key
   // from the type's key field), each quarantine object's lines are
@@ -155,7 +154,6 @@ TEST_F(FileStoreTest, ExportLandsTheExactSetARerunChangesNothingAndStatusWorks) 
   auto server = start(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto r = run(export_args(*server, "bulk:users", job));
-  if (not_wired(r)) GTEST_SKIP() << "the CLI does not open --sink file: yet: " << r.err;
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(chunk_objects(store_dir(), job).size(), 6U);
   const auto c = app::check_job(*server, job, read_back("bulk:users", job));
@@ -199,7 +197,6 @@ TEST_F(FileStoreTest, KillNineMidExportThenARerunLandsTheExactSetAndLeavesNoTemp
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (i == 40 && !fs::exists(store_dir() / ".genesys-bulk-state.db") && chunk_objects(store_dir(), job).empty()) {
         const auto r = child.wait();
-        if (not_wired(r)) GTEST_SKIP() << "the CLI does not open --sink file: yet: " << r.err;
         FAIL() << "the export ended early: " << r.err;
       }
     }
