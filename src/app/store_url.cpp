@@ -8,6 +8,7 @@
 #include "sinks/files/file_object_store.hpp"
 #include "sinks/object_landing.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
+#include "sinks/s3/s3_object_store.hpp"
 #include "sinks/sqlite/sqlite_sink.hpp"
 
 namespace gb::app {
@@ -132,11 +133,14 @@ Status check_store_urls(std::string_view sink_url, std::string_view state_url) {
   if (!sink.ok()) return std::move(sink).error();
   auto state = state_url_for(*sink, state_url);
   if (!state.ok()) return std::move(state).error();
+  if (sink->scheme == Scheme::kS3) {
+    auto s3 = sinks::parse_s3_url(sink->url);  // bucket, endpoint, region: before anything is contacted
+    if (!s3.ok()) return std::move(s3).error();
+  }
   return ok_status();
 }
 
 Result<Store> open_store(std::string_view sink_url, std::string_view state_url, const config::EnvLookup& env) {
-  (void)env;
   auto sink = parse(sink_url, "--sink", kSinkForms);
   if (!sink.ok()) return std::move(sink).error();
   auto state_at = state_url_for(*sink, state_url);
@@ -157,7 +161,18 @@ Result<Store> open_store(std::string_view sink_url, std::string_view state_url, 
     if (!files.ok()) return std::move(files).error();
     return open_object_landing(std::move(*files), *state_at, {});
   }
-  return invalid_input("--sink: this store is not built yet");
+  if (sink->scheme == Scheme::kS3) {
+    auto s3 = sinks::parse_s3_url(sink->url);
+    if (!s3.ok()) return std::move(s3).error();
+    if (auto st = sinks::credentials_from_environment(*s3, env); !st.ok()) return std::move(st).error();
+    auto objects = sinks::S3ObjectStore::open(*s3);
+    if (!objects.ok()) return std::move(objects).error();
+    sinks::ObjectLandingSettings settings;
+    settings.prefix = s3->prefix;
+    settings.gzip = s3->gzip;
+    return open_object_landing(std::move(*objects), *state_at, std::move(settings));
+  }
+  return internal_error("--sink: no store for this scheme");
 }
 
 Result<std::shared_ptr<sinks::StateStore>> open_existing_state(std::string_view sink_url, std::string_view state_url) {
