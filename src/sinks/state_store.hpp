@@ -4,14 +4,23 @@
 // it beside the records they land; an object store (S3, files) keeps it in
 // one of them (`--state`). Every export and worker of a fleet that shares a
 // state store shares its ledger, which is what makes a chunk land once.
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
 #include "sinks/types.hpp"
 
 namespace gb::sinks {
+
+// An idempotency key as StateStore takes it (it comes from a broker message:
+// a Celery task id): 1-255 bytes of printable ASCII.
+inline bool is_valid_idempotency_key(std::string_view key) {
+  return !key.empty() && key.size() <= 255 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
 
 // Thread-safe: calls may come from several threads; an implementation may
 // serialise them. All methods return errors as values (kInternal for the
@@ -47,8 +56,8 @@ class StateStore {
   // returns the job id recorded for `key`, if any. record_job_key records
   // `job` (as upsert_job) and key -> job.job_id in ONE transaction, first
   // writer wins: it returns the job id the key maps to afterwards (another
-  // one than job.job_id when a concurrent submit recorded first). Keys are
-  // 1-255 bytes of printable ASCII; anything else is kInvalidInput.
+  // one than job.job_id when a concurrent submit recorded first). A key
+  // that is_valid_idempotency_key refuses is kInvalidInput.
   virtual Result<std::optional<std::string>> find_job_by_key(const std::string& key) = 0;
   virtual Result<std::string> record_job_key(const std::string& key, const JobInfo& job) = 0;
 

@@ -105,14 +105,14 @@ class MemoryStateStore final : public sinks::StateStore {
 
   Result<std::optional<std::string>> find_job_by_key(const std::string& key) override {
     std::lock_guard lock(mutex_);
-    if (!valid_key(key)) return invalid_input("memory state store: invalid idempotency key");
+    if (!sinks::is_valid_idempotency_key(key)) return invalid_input("memory state store: invalid idempotency key");
     auto it = keys_.find(key);
     if (it == keys_.end()) return std::optional<std::string>{};
     return std::optional<std::string>{it->second};
   }
 
   Result<std::string> record_job_key(const std::string& key, const sinks::JobInfo& job) override {
-    if (!valid_key(key)) return invalid_input("memory state store: invalid idempotency key");
+    if (!sinks::is_valid_idempotency_key(key)) return invalid_input("memory state store: invalid idempotency key");
     auto upserted = upsert_job(job);
     if (!upserted) return std::move(upserted).error();
     std::lock_guard lock(mutex_);
@@ -192,11 +192,6 @@ class MemoryStateStore final : public sinks::StateStore {
     std::uint64_t sequence = 0;         // creation order
     std::uint64_t update_sequence = 0;  // last update's order
   };
-
-  static bool valid_key(const std::string& key) {
-    if (key.empty() || key.size() > 255) return false;
-    return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  }
 
   // Caller holds mutex_.
   JobRow& job_row(const std::string& job_id) {

@@ -95,12 +95,6 @@ constexpr const char* kLandedKeys = "SELECT record_key FROM records WHERE job_id
 constexpr const char* kQuarantineCount = "SELECT count(*) FROM quarantine WHERE job_id = $1";
 #undef GB_TS
 
-// An idempotency key comes from a broker message: bounded, printable ASCII.
-bool is_valid_key(const std::string& key) {
-  if (key.empty() || key.size() > 255) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
 Status check_chunk(const ChunkRef& chunk) {
   if (!is_valid_id(chunk.job_id)) return invalid_input("postgresql sink: invalid job id");
   if (!is_valid_id(chunk.chunk_id)) return invalid_input("postgresql sink: invalid chunk id");
@@ -484,7 +478,7 @@ Status PostgresSink::mark_failed(const ChunkRef& chunk, int attempts, const std:
 }
 
 Result<std::optional<std::string>> PostgresSink::find_job_by_key(const std::string& key) {
-  if (!is_valid_key(key)) return invalid_input("postgresql sink: invalid idempotency key");
+  if (!is_valid_idempotency_key(key)) return invalid_input("postgresql sink: invalid idempotency key");
   auto lease = impl_->connection();
   if (!lease) return std::move(lease).error();
   auto res = (*lease)->query(kFindKey, {key}, "find job by idempotency key");
@@ -494,7 +488,7 @@ Result<std::optional<std::string>> PostgresSink::find_job_by_key(const std::stri
 }
 
 Result<std::string> PostgresSink::record_job_key(const std::string& key, const JobInfo& job) {
-  if (!is_valid_key(key)) return invalid_input("postgresql sink: invalid idempotency key");
+  if (!is_valid_idempotency_key(key)) return invalid_input("postgresql sink: invalid idempotency key");
   if (!is_valid_id(job.job_id)) return invalid_input("postgresql sink: invalid job id");
   auto lease = impl_->connection();
   if (!lease) return std::move(lease).error();

@@ -91,12 +91,6 @@ std::string insert_records_sql(int rows) {
   return sql;
 }
 
-// An idempotency key comes from a broker message: bounded, printable ASCII.
-bool is_valid_key(const std::string& key) {
-  if (key.empty() || key.size() > 255) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
 Status check_chunk(const ChunkRef& chunk) {
   if (!is_valid_id(chunk.job_id)) return invalid_input("sqlite sink: invalid job id");
   if (!is_valid_id(chunk.chunk_id)) return invalid_input("sqlite sink: invalid chunk id");
@@ -458,7 +452,7 @@ Result<std::vector<LandedChunk>> SqliteSink::landed_chunk_cursors(const std::str
 }
 
 Result<std::optional<std::string>> SqliteSink::find_job_by_key(const std::string& key) {
-  if (!is_valid_key(key)) return invalid_input("sqlite sink: invalid idempotency key");
+  if (!is_valid_idempotency_key(key)) return invalid_input("sqlite sink: invalid idempotency key");
   std::lock_guard lock(impl_->mutex);
   auto& stmt = impl_->find_key;
   stmt.bind_text(1, key);
@@ -470,7 +464,7 @@ Result<std::optional<std::string>> SqliteSink::find_job_by_key(const std::string
 }
 
 Result<std::string> SqliteSink::record_job_key(const std::string& key, const JobInfo& job) {
-  if (!is_valid_key(key)) return invalid_input("sqlite sink: invalid idempotency key");
+  if (!is_valid_idempotency_key(key)) return invalid_input("sqlite sink: invalid idempotency key");
   if (!is_valid_id(job.job_id)) return invalid_input("sqlite sink: invalid job id");
   std::lock_guard lock(impl_->mutex);
   auto tx = detail::Transaction::begin_immediate(impl_->db.get());
