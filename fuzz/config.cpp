@@ -2,7 +2,7 @@
 // credentials file (config::parse_credentials_text, validate_credentials),
 // where the org lives (api::resolve_hosts: region, environment, URLs), the
 // export type (api::ExportType::parse) and the --sink URL
-// (app::sqlite_path).
+// (app::check_store_urls: every store's URL, S3's parsed whole).
 //
 // Input: byte 0 picks the parser, the rest is its text:
 //   0 a credentials file
@@ -12,7 +12,7 @@
 // value (the file parsed again with the secret's characters replaced gives
 // the same message: a secret never reaches an error); resolved hosts are
 // https://login.X and https://api.X or the given URLs, normalized; an export
-// type prints back to itself; a sink path is non-empty.
+// type prints back to itself; a sink URL is taken or refused as bad input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,7 +21,7 @@
 
 #include "api/jobs_api.hpp"
 #include "api/regions.hpp"
-#include "app/sink_url.hpp"
+#include "app/store_url.hpp"
 #include "config/credentials.hpp"
 #include "config/validate.hpp"
 #include "http/url.hpp"
@@ -112,12 +112,8 @@ void fuzz_export_type(std::string_view text) {
 }
 
 void fuzz_sink_url(std::string_view text) {
-  auto path = gb::app::sqlite_path(text);
-  if (!path.ok()) {
-    check(path.error().kind == gb::ErrorKind::kInvalidInput);
-    return;
-  }
-  check(!path->empty() && text.ends_with(*path));
+  auto checked = gb::app::check_store_urls(text, "");
+  if (!checked.ok()) check(checked.error().kind == gb::ErrorKind::kInvalidInput);
 }
 
 }  // namespace
