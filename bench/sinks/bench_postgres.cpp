@@ -387,6 +387,7 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
       static_cast<unsigned long long>(o.records), o.record_bytes, static_cast<unsigned long long>(o.chunks),
       o.gzip ? "gzip" : "identity", o.runs, load_average().c_str());
   std::vector<double> e2e_rps, e2e_mbs, raw_rps, raw_mbs, ratios, busy;
+  std::vector<double> e2e_server_cpu, e2e_client_cpu, raw_server_cpu, raw_client_cpu;
   ExportRun last;
   for (int r = 0; r < o.runs; ++r) {
     const std::string e2e_url = fresh_db();
@@ -424,6 +425,10 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
     raw_rps.push_back(static_cast<double>(rows.records) / raw_t);
     raw_mbs.push_back(static_cast<double>(rows.bytes) / 1e6 / raw_t);
     ratios.push_back(e2e_rps.back() / raw_rps.back());
+    e2e_server_cpu.push_back(e2e_server);
+    e2e_client_cpu.push_back(e2e_client);
+    raw_server_cpu.push_back(s1 - s0);
+    raw_client_cpu.push_back(c1 - c0);
     busy.push_back(100.0 * last.store_busy / last.seconds);
     std::printf(
         "  run %d  export %6.2f s %7.0f records/s %5.1f MB/s (server CPU %5.2f s, client CPU %5.2f s, in land() "
@@ -444,6 +449,16 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
   std::printf("  raw COPY, same rows    %7.0f records/s %5.1f MB/s\n", median(raw_rps), median(raw_mbs));
   std::printf("  export / raw COPY      %5.1f%% (median of the runs' ratios; target >= 85%%)\n",
               100.0 * median(ratios));
+  // Where the time goes: the server's CPU per record, and this process's
+  // (for the export: the in-process simulator serving the chunks, the
+  // downloads, the parse and the COPY encoding; for the raw COPY: encoding).
+  const double n = static_cast<double>(last.records);
+  std::printf(
+      "  server CPU: export %.2f s (%.0f records per CPU s), raw COPY %.2f s (%.0f records per CPU s): %.1f%%\n",
+      median(e2e_server_cpu), n / median(e2e_server_cpu), median(raw_server_cpu), n / median(raw_server_cpu),
+      100.0 * median(raw_server_cpu) / median(e2e_server_cpu));
+  std::printf("  client CPU (simulator included): export %.2f s, raw COPY %.2f s\n", median(e2e_client_cpu),
+              median(raw_client_cpu));
   return 0;
 }
 
