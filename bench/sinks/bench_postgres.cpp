@@ -279,12 +279,14 @@ struct ExportRun {
   std::uint64_t bytes = 0;  // the records' bytes as downloaded
   int concurrency = 0;      // chunk downloads at once
   int landing_threads = 0;  // the pipeline's writers: the store's landings at once, at most the downloads
+  double server_cpu = 0;    // during the run only (not the schema's creation, not the check)
+  double client_cpu = 0;    // this process's, the in-process simulator's included
 };
 
 // `genesys-bulk export --sink URL --job-id JOB` in-process, as bench_pipeline
 // does it for SQLite; dies unless exactly the simulator's set landed.
 ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_id, const std::string& url,
-                      const E2eOptions& o) {
+                      const E2eOptions& o, pid_t postmaster) {
   gb::config::Settings settings;
   settings.hosts.api_url = settings.hosts.login_url = sim.base_url();
   settings.credentials = {"sim-client", "sim-secret"};
@@ -302,18 +304,30 @@ ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_i
   gb::pipeline::ExportRequest request;
   request.type = *gb::api::ExportType::parse("bulk:interactions");
   request.job_id = job_id;
+  // The store's connections stay open over the run, so their CPU counts live.
+  const double s0 = server_cpu_seconds(postmaster);
+  const double c0 = client_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   auto outcome = pipeline.run(request);
   const double seconds = seconds_since(t0);
+  const double c1 = client_cpu_seconds();
+  const double s1 = server_cpu_seconds(postmaster);
   if (!outcome.ok()) die("export: " + outcome.error().describe());
   auto landed = gb::app::read_landed(*store->landing, job_id);
   if (!landed.ok()) die(landed.error().describe());
   if (const auto check = gb::app::check_job(sim, job_id, *landed); !check.exact()) {
     die("the export did not land the exact set: " + check.summary());
   }
-  return {seconds,          outcome->store_busy_seconds,
-          outcome->records, outcome->bytes,
-          ps.concurrency,   std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency)};
+  ExportRun run;
+  run.seconds = seconds;
+  run.store_busy = outcome->store_busy_seconds;
+  run.records = outcome->records;
+  run.bytes = outcome->bytes;
+  run.concurrency = ps.concurrency;
+  run.landing_threads = std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency);
+  run.server_cpu = s1 - s0;
+  run.client_cpu = c1 - c0;
+  return run;
 }
 
 // The rows that landed in `url`'s `records`, as the raw COPY's input: one
@@ -379,7 +393,7 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
     server.psql("CREATE DATABASE " + name);
     return server.url(name);
   };
-  (void)export_once(**simulator, job_id, fresh_db(), o);  // warms the simulator's chunk cache
+  (void)export_once(**simulator, job_id, fresh_db(), o, server.pid());  // warms the simulator's chunk cache
 
   std::printf(
       "end to end: bulk:interactions, %llu records of ~%zu B in %llu chunks, %s on the wire, %d runs; "
@@ -391,14 +405,8 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
   ExportRun last;
   for (int r = 0; r < o.runs; ++r) {
     const std::string e2e_url = fresh_db();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the set-up's backends reaped
-    double s0 = server_cpu_seconds(server.pid());
-    double c0 = client_cpu_seconds();
-    last = export_once(**simulator, job_id, e2e_url, o);
-    double c1 = client_cpu_seconds();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the run's backends reaped
-    double s1 = server_cpu_seconds(server.pid());
-    const double e2e_server = s1 - s0, e2e_client = c1 - c0;
+    last = export_once(**simulator, job_id, e2e_url, o, server.pid());
+    const double e2e_server = last.server_cpu, e2e_client = last.client_cpu;
 
     const Data rows = read_back(e2e_url);
     if (rows.records != last.records) {
@@ -410,13 +418,13 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
       s.url = raw_url;
       if (auto sink = gb::sinks::PostgresSink::open(s); !sink) die(sink.error().describe());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    s0 = server_cpu_seconds(server.pid());
-    c0 = client_cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the set-up's backends reaped
+    const double s0 = server_cpu_seconds(server.pid());
+    const double c0 = client_cpu_seconds();
     const double raw_t = raw_copy(raw_url, rows, o.threads, PostgresCopyFormat::kBinary);
-    c1 = client_cpu_seconds();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    s1 = server_cpu_seconds(server.pid());
+    const double c1 = client_cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the run's backends reaped
+    const double s1 = server_cpu_seconds(server.pid());
     if (query_one(raw_url, "SELECT count(*) FROM records") != std::to_string(rows.records)) die("raw COPY: count");
 
     const double n = static_cast<double>(last.records);
