@@ -209,9 +209,10 @@ double sink_land(const std::string& url, const Data& data, int threads, Postgres
   return t;
 }
 
-// CPU seconds the server has used: every process of its group (backends,
-// checkpointer, WAL writer) plus what the postmaster's reaped children used
-// (a backend's CPU moves there when its connection closes). On a shared
+// CPU seconds the server has used: the postmaster and its live children
+// (backends, checkpointer, WAL writer; each calls setsid(), so they are not
+// in the postmaster's process group) plus what its reaped children used (a
+// backend's CPU moves there when its connection closes). On a shared
 // machine this says more than the wall time, which other load stretches.
 double server_cpu_seconds(pid_t postmaster) {
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
@@ -239,7 +240,7 @@ double server_cpu_seconds(pid_t postmaster) {
                     &cstime) != 15) {
       continue;
     }
-    if (pgrp != postmaster) continue;
+    if (ppid != postmaster && std::stol(name) != postmaster) continue;
     total += static_cast<double>(utime + stime) / tick;
     if (std::stol(name) == postmaster) total += static_cast<double>(cutime + cstime) / tick;
   }
