@@ -20,8 +20,12 @@
 // (payload as text) and COPYs exactly those rows into the same `records`
 // table of another fresh database with the raw COPY above (binary, one
 // transaction per chunk, --threads connections). One export before the runs
-// warms the simulator's chunk cache; it is not counted.
-//   bench_postgres --end-to-end [--runs 3] [--concurrency N] [--gzip]
+// warms the simulator's chunk cache; it is not counted. A bulk record is a
+// few fields and a filler string; --type conversations exports an analytics
+// conversation details job instead (nested conversation records, padded the
+// same way, as the modes above land), in --chunks cursor pages fetched one
+// after another.
+//   bench_postgres --end-to-end [--runs 3] [--concurrency N] [--gzip] [--type bulk:interactions|conversations]
 #include <dirent.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -271,6 +275,7 @@ struct E2eOptions {
   int threads = 1;      // the raw COPY's connections
   int concurrency = 0;  // 0: the export's default
   bool gzip = false;
+  std::string type = "bulk:interactions";
 };
 
 struct ExportRun {
@@ -293,6 +298,7 @@ ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_i
   settings.credentials = {"sim-client", "sim-secret"};
   settings.rate.requests = 1'000'000;
   if (o.concurrency > 0) settings.download.concurrency = o.concurrency;
+  settings.download.page_size = static_cast<int>((o.records + o.chunks - 1) / o.chunks);  // cursor pages
   auto store = gb::app::open_store(url, "");
   if (!store.ok()) die(store.error().describe());
   auto stack = gb::app::ApiStack::build(settings, gb::system_clock(), gb::system_sleeper(), o.gzip);
@@ -303,7 +309,7 @@ ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_i
   gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), *store->state, *store->landing, (*stack)->patience(),
                                         gb::system_clock(), gb::system_sleeper(), quiet);
   gb::pipeline::ExportRequest request;
-  request.type = *gb::api::ExportType::parse("bulk:interactions");
+  request.type = *gb::api::ExportType::parse(o.type);
   request.job_id = job_id;
   // The store's connections stay open over the run, so their CPU counts live.
   const double s0 = server_cpu_seconds(postmaster);
@@ -324,8 +330,10 @@ ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_i
   run.store_busy = outcome->store_busy_seconds;
   run.records = outcome->records;
   run.bytes = outcome->bytes;
-  run.concurrency = ps.concurrency;
-  run.landing_threads = std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency);
+  // Cursor pages come one after another, each landed by the one writer.
+  const bool pages = request.type.paged();
+  run.concurrency = pages ? 1 : ps.concurrency;
+  run.landing_threads = pages ? 1 : std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency);
   run.server_cpu = s1 - s0;
   run.client_cpu = c1 - c0;
   return run;
@@ -383,7 +391,7 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
   sim.rate_limit_requests = 1'000'000;
   sim.cache_bytes = std::size_t{1} << 30;  // every chunk rendered once, then served from memory
   sim.record_bytes = o.record_bytes;
-  sim.jobs = {{"bulk:interactions", o.records, (o.records + o.chunks - 1) / o.chunks}};
+  sim.jobs = {{o.type, o.records, (o.records + o.chunks - 1) / o.chunks}};
   auto simulator = gb::simulator::Server::start(sim);
   if (!simulator.ok()) die("simulator: " + simulator.error().describe());
   const std::string job_id = (*simulator)->jobs()[0].job_id;
@@ -397,10 +405,10 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
   (void)export_once(**simulator, job_id, fresh_db(), o, server.pid());  // warms the simulator's chunk cache
 
   std::printf(
-      "end to end: bulk:interactions, %llu records of ~%zu B in %llu chunks, %s on the wire, %d runs; "
+      "end to end: %s, %llu records of ~%zu B in %llu chunks, %s on the wire, %d runs; "
       "load average %s\n",
-      static_cast<unsigned long long>(o.records), o.record_bytes, static_cast<unsigned long long>(o.chunks),
-      o.gzip ? "gzip" : "identity", o.runs, load_average().c_str());
+      o.type.c_str(), static_cast<unsigned long long>(o.records), o.record_bytes,
+      static_cast<unsigned long long>(o.chunks), o.gzip ? "gzip" : "identity", o.runs, load_average().c_str());
   std::vector<double> e2e_rps, e2e_mbs, raw_rps, raw_mbs, ratios, busy;
   std::vector<double> e2e_server_cpu, e2e_client_cpu, raw_server_cpu, raw_client_cpu;
   ExportRun last;
@@ -448,7 +456,7 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
     std::fflush(stdout);
   }
   std::printf(
-      "\nmedians of %d runs: %d download(s) at once, %d landing thread(s) (PostgresSink's pool), raw COPY on %d "
+      "\nmedians of %d runs: %d download(s) at once, %d landing thread(s), raw COPY on %d "
       "connection(s); load average %s\n",
       o.runs, last.concurrency, last.landing_threads, o.threads, load_average().c_str());
   std::printf(
@@ -485,10 +493,13 @@ int main(int argc, char** argv) {
   app.add_option("--record-bytes", record_bytes);
   bool end_to_end_mode = false, gzip = false;
   int concurrency = 0;
+  std::string type = "bulk:interactions";
   app.add_flag("--end-to-end", end_to_end_mode,
                "genesys-bulk export's whole path (simulator, download, parse, land) against raw COPY of its rows");
   app.add_flag("--gzip", gzip, "--end-to-end: gzip on the wire (default identity)");
   app.add_option("--concurrency", concurrency, "--end-to-end: chunk downloads at once (default: the export's)");
+  app.add_option("--type", type, "--end-to-end: the job, bulk:interactions (default) or conversations")
+      ->check(CLI::IsMember({"bulk:interactions", "conversations"}));
   CLI11_PARSE(app, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
   if (!gb::fixtures::PostgresServer::available()) die("PostgreSQL 15 is not installed (or not running as root)");
@@ -498,7 +509,7 @@ int main(int argc, char** argv) {
                       "max_wal_size=4GB"};
   gb::fixtures::PostgresServer server(options);
   if (end_to_end_mode) {
-    return end_to_end(server, {records, chunks, record_bytes, runs, threads, concurrency, gzip});
+    return end_to_end(server, {records, chunks, record_bytes, runs, threads, concurrency, gzip, type});
   }
   const Data data = make_data(records, chunks, record_bytes);
   std::printf("%llu records, %.1f MB (%.0f B/record) in %llu chunks, %d landing thread(s), %d runs\n",
