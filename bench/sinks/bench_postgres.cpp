@@ -9,6 +9,23 @@
 // and medians of --runs runs are printed.
 //   bench_postgres [--records 40000] [--chunks 20] [--runs 3] [--threads 1] [--record-bytes 3500]
 // The rows are the simulator's conversation records padded to --record-bytes.
+//
+// --end-to-end: `genesys-bulk export`'s whole path instead of land() fed
+// from memory. The simulator runs in-process with a bulk:interactions job of
+// --records records padded to --record-bytes in --chunks chunks (identity on
+// the wire; --gzip to compress). Each run exports the job into a fresh
+// database exactly as `export` does (app::open_store, then ExportPipeline
+// with app::pipeline_settings: download, parse, land through PostgresSink),
+// checks that the exact set landed, then reads back the rows that landed
+// (payload as text) and COPYs exactly those rows into the same `records`
+// table of another fresh database with the raw COPY above (binary, one
+// transaction per chunk, --threads connections). One export before the runs
+// warms the simulator's chunk cache; it is not counted. A bulk record is a
+// few fields and a filler string; --type conversations exports an analytics
+// conversation details job instead (nested conversation records, padded the
+// same way, as the modes above land), in --chunks cursor pages fetched one
+// after another.
+//   bench_postgres --end-to-end [--runs 3] [--concurrency N] [--gzip] [--type bulk:interactions|conversations]
 #include <dirent.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -26,8 +43,13 @@
 #include <thread>
 #include <vector>
 
+#include "app/api_stack.hpp"
+#include "app/app.hpp"
+#include "app/detail/verify.hpp"
+#include "app/store_url.hpp"
 #include "base/log.hpp"
 #include "simulator/data.hpp"
+#include "simulator/simulator.hpp"
 #include "sinks/postgres/detail/pg_copy.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
 #include "testing/postgres_server.hpp"
@@ -46,6 +68,7 @@ struct Chunk {
 };
 
 struct Data {
+  std::string job_id = "bench-job";
   std::vector<Chunk> chunks;
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;
@@ -149,7 +172,7 @@ double raw_copy(const std::string& url, const Data& data, int threads, PostgresC
     gb::sinks::detail::pg::copy_header(buf, format);
     for (const auto& batch : chunk.batches) {
       for (const auto& r : batch.records) {
-        gb::sinks::detail::pg::copy_record_row(buf, format, "bench-job", chunk.id, r.ordinal, r.key, r.raw);
+        gb::sinks::detail::pg::copy_record_row(buf, format, data.job_id, chunk.id, r.ordinal, r.key, r.raw);
         if (buf.size() >= 256 * 1024) {
           if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1) die(PQerrorMessage(mine));
           buf.clear();
@@ -190,9 +213,10 @@ double sink_land(const std::string& url, const Data& data, int threads, Postgres
   return t;
 }
 
-// CPU seconds the server has used: every process of its group (backends,
-// checkpointer, WAL writer) plus what the postmaster's reaped children used
-// (a backend's CPU moves there when its connection closes). On a shared
+// CPU seconds the server has used: the postmaster and its live children
+// (backends, checkpointer, WAL writer; each calls setsid(), so they are not
+// in the postmaster's process group) plus what its reaped children used (a
+// backend's CPU moves there when its connection closes). On a shared
 // machine this says more than the wall time, which other load stretches.
 double server_cpu_seconds(pid_t postmaster) {
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
@@ -220,7 +244,7 @@ double server_cpu_seconds(pid_t postmaster) {
                     &cstime) != 15) {
       continue;
     }
-    if (pgrp != postmaster) continue;
+    if (ppid != postmaster && std::stol(name) != postmaster) continue;
     total += static_cast<double>(utime + stime) / tick;
     if (std::stol(name) == postmaster) total += static_cast<double>(cutime + cstime) / tick;
   }
@@ -241,6 +265,220 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// --end-to-end ---------------------------------------------------------------
+
+struct E2eOptions {
+  std::uint64_t records = 0;
+  std::uint64_t chunks = 0;
+  std::size_t record_bytes = 0;
+  int runs = 0;
+  int threads = 1;      // the raw COPY's connections
+  int concurrency = 0;  // 0: the export's default
+  bool gzip = false;
+  std::string type = "bulk:interactions";
+};
+
+struct ExportRun {
+  double seconds = 0;
+  double store_busy = 0;  // time inside land(), summed over the writer threads
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;  // the records' bytes as downloaded
+  int concurrency = 0;      // chunk downloads at once
+  int landing_threads = 0;  // the pipeline's writers: the store's landings at once, at most the downloads
+  double server_cpu = 0;    // during the run only (not the schema's creation, not the check)
+  double client_cpu = 0;    // this process's, the in-process simulator's included
+};
+
+// `genesys-bulk export --sink URL --job-id JOB` in-process, as bench_pipeline
+// does it for SQLite; dies unless exactly the simulator's set landed.
+ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_id, const std::string& url,
+                      const E2eOptions& o, pid_t postmaster) {
+  gb::config::Settings settings;
+  settings.hosts.api_url = settings.hosts.login_url = sim.base_url();
+  settings.credentials = {"sim-client", "sim-secret"};
+  settings.rate.requests = 1'000'000;
+  if (o.concurrency > 0) settings.download.concurrency = o.concurrency;
+  settings.download.page_size = static_cast<int>((o.records + o.chunks - 1) / o.chunks);  // cursor pages
+  auto store = gb::app::open_store(url, "");
+  if (!store.ok()) die(store.error().describe());
+  auto stack = gb::app::ApiStack::build(settings, gb::system_clock(), gb::system_sleeper(), o.gzip);
+  if (!stack.ok()) die(stack.error().describe());
+  auto ps = gb::app::pipeline_settings(settings);
+  ps.poll_interval = std::chrono::milliseconds(50);
+  gb::pipeline::NullProgress quiet;
+  gb::pipeline::ExportPipeline pipeline(ps, (*stack)->jobs(), *store->state, *store->landing, (*stack)->patience(),
+                                        gb::system_clock(), gb::system_sleeper(), quiet);
+  gb::pipeline::ExportRequest request;
+  request.type = *gb::api::ExportType::parse(o.type);
+  request.job_id = job_id;
+  // The store's connections stay open over the run, so their CPU counts live.
+  const double s0 = server_cpu_seconds(postmaster);
+  const double c0 = client_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto outcome = pipeline.run(request);
+  const double seconds = seconds_since(t0);
+  const double c1 = client_cpu_seconds();
+  const double s1 = server_cpu_seconds(postmaster);
+  if (!outcome.ok()) die("export: " + outcome.error().describe());
+  auto landed = gb::app::read_landed(*store->landing, job_id);
+  if (!landed.ok()) die(landed.error().describe());
+  if (const auto check = gb::app::check_job(sim, job_id, *landed); !check.exact()) {
+    die("the export did not land the exact set: " + check.summary());
+  }
+  ExportRun run;
+  run.seconds = seconds;
+  run.store_busy = outcome->store_busy_seconds;
+  run.records = outcome->records;
+  run.bytes = outcome->bytes;
+  // Cursor pages come one after another, each landed by the one writer.
+  const bool pages = request.type.paged();
+  run.concurrency = pages ? 1 : ps.concurrency;
+  run.landing_threads = pages ? 1 : std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency);
+  run.server_cpu = s1 - s0;
+  run.client_cpu = c1 - c0;
+  return run;
+}
+
+// The rows that landed in `url`'s `records`, as the raw COPY's input: one
+// Chunk per chunk_id (in order), payload as jsonb's text.
+Data read_back(const std::string& url) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) die(PQerrorMessage(conn));
+  if (PQsendQuery(conn,
+                  "SELECT job_id, chunk_id, ordinal, record_key, payload::text FROM records "
+                  "ORDER BY chunk_id, ordinal") != 1 ||
+      PQsetSingleRowMode(conn) != 1) {
+    die(PQerrorMessage(conn));
+  }
+  Data data;
+  data.job_id.clear();
+  while (PGresult* res = PQgetResult(conn)) {
+    const auto st = PQresultStatus(res);
+    if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) die(PQresultErrorMessage(res));
+    for (int row = 0; row < PQntuples(res); ++row) {
+      const std::string job = PQgetvalue(res, row, 0), chunk = PQgetvalue(res, row, 1);
+      if (data.job_id.empty()) data.job_id = job;
+      if (job != data.job_id) die("read back: more than one job");
+      if (data.chunks.empty() || data.chunks.back().id != chunk) data.chunks.push_back({chunk, {}});
+      auto& batches = data.chunks.back().batches;
+      if (batches.empty() || batches.back().records.size() >= kBatchRecords) batches.emplace_back();
+      std::string raw(PQgetvalue(res, row, 4), static_cast<std::size_t>(PQgetlength(res, row, 4)));
+      data.bytes += raw.size();
+      batches.back().raw_bytes += raw.size();
+      batches.back().records.push_back({std::stoull(PQgetvalue(res, row, 2)), PQgetvalue(res, row, 3), std::move(raw)});
+      ++data.records;
+    }
+    PQclear(res);
+  }
+  PQfinish(conn);
+  return data;
+}
+
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "?";
+  char buf[128] = {};
+  const bool ok = std::fgets(buf, sizeof buf, f) != nullptr;
+  std::fclose(f);
+  std::string s = ok ? buf : "?";
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
+  gb::simulator::Settings sim;
+  sim.job_seconds = 0;
+  sim.rate_limit_requests = 1'000'000;
+  sim.cache_bytes = std::size_t{1} << 30;  // every chunk rendered once, then served from memory
+  sim.record_bytes = o.record_bytes;
+  sim.jobs = {{o.type, o.records, (o.records + o.chunks - 1) / o.chunks}};
+  auto simulator = gb::simulator::Server::start(sim);
+  if (!simulator.ok()) die("simulator: " + simulator.error().describe());
+  const std::string job_id = (*simulator)->jobs()[0].job_id;
+
+  int db_counter = 0;
+  auto fresh_db = [&] {
+    const std::string name = fmt::format("bench_e2e_{}", db_counter++);
+    server.psql("CREATE DATABASE " + name);
+    return server.url(name);
+  };
+  (void)export_once(**simulator, job_id, fresh_db(), o, server.pid());  // warms the simulator's chunk cache
+
+  std::printf(
+      "end to end: %s, %llu records of ~%zu B in %llu chunks, %s on the wire, %d runs; "
+      "load average %s\n",
+      o.type.c_str(), static_cast<unsigned long long>(o.records), o.record_bytes,
+      static_cast<unsigned long long>(o.chunks), o.gzip ? "gzip" : "identity", o.runs, load_average().c_str());
+  std::vector<double> e2e_rps, e2e_mbs, raw_rps, raw_mbs, ratios, busy;
+  std::vector<double> e2e_server_cpu, e2e_client_cpu, raw_server_cpu, raw_client_cpu;
+  ExportRun last;
+  for (int r = 0; r < o.runs; ++r) {
+    const std::string e2e_url = fresh_db();
+    last = export_once(**simulator, job_id, e2e_url, o, server.pid());
+    const double e2e_server = last.server_cpu, e2e_client = last.client_cpu;
+
+    const Data rows = read_back(e2e_url);
+    if (rows.records != last.records) {
+      die(fmt::format("read back {} rows, the export landed {}", rows.records, last.records));
+    }
+    const std::string raw_url = fresh_db();
+    {  // The schema exactly as the sink makes it, outside the timing.
+      gb::sinks::PostgresSettings s;
+      s.url = raw_url;
+      if (auto sink = gb::sinks::PostgresSink::open(s); !sink) die(sink.error().describe());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the set-up's backends reaped
+    const double s0 = server_cpu_seconds(server.pid());
+    const double c0 = client_cpu_seconds();
+    const double raw_t = raw_copy(raw_url, rows, o.threads, PostgresCopyFormat::kBinary);
+    const double c1 = client_cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the run's backends reaped
+    const double s1 = server_cpu_seconds(server.pid());
+    if (query_one(raw_url, "SELECT count(*) FROM records") != std::to_string(rows.records)) die("raw COPY: count");
+
+    const double n = static_cast<double>(last.records);
+    e2e_rps.push_back(n / last.seconds);
+    e2e_mbs.push_back(static_cast<double>(last.bytes) / 1e6 / last.seconds);
+    raw_rps.push_back(static_cast<double>(rows.records) / raw_t);
+    raw_mbs.push_back(static_cast<double>(rows.bytes) / 1e6 / raw_t);
+    ratios.push_back(e2e_rps.back() / raw_rps.back());
+    e2e_server_cpu.push_back(e2e_server);
+    e2e_client_cpu.push_back(e2e_client);
+    raw_server_cpu.push_back(s1 - s0);
+    raw_client_cpu.push_back(c1 - c0);
+    busy.push_back(100.0 * last.store_busy / last.seconds);
+    std::printf(
+        "  run %d  export %6.2f s %7.0f records/s %5.1f MB/s (server CPU %5.2f s, client CPU %5.2f s, in land() "
+        "%3.0f%%) | raw COPY %6.2f s %7.0f records/s %5.1f MB/s (server CPU %5.2f s, client CPU %5.2f s) | "
+        "%5.1f%%\n",
+        r + 1, last.seconds, e2e_rps.back(), e2e_mbs.back(), e2e_server, e2e_client, busy.back(), raw_t, raw_rps.back(),
+        raw_mbs.back(), s1 - s0, c1 - c0, 100.0 * ratios.back());
+    std::fflush(stdout);
+  }
+  std::printf(
+      "\nmedians of %d runs: %d download(s) at once, %d landing thread(s), raw COPY on %d "
+      "connection(s); load average %s\n",
+      o.runs, last.concurrency, last.landing_threads, o.threads, load_average().c_str());
+  std::printf(
+      "  export, end to end     %7.0f records/s %5.1f MB/s (time in land(), summed over the writers: %3.0f%% of the "
+      "run)\n",
+      median(e2e_rps), median(e2e_mbs), median(busy));
+  std::printf("  raw COPY, same rows    %7.0f records/s %5.1f MB/s\n", median(raw_rps), median(raw_mbs));
+  std::printf("  export / raw COPY      %5.1f%% (median of the runs' ratios; target >= 85%%)\n",
+              100.0 * median(ratios));
+  // Where the time goes: the server's CPU per record, and this process's
+  // (for the export: the in-process simulator serving the chunks, the
+  // downloads, the parse and the COPY encoding; for the raw COPY: encoding).
+  const double n = static_cast<double>(last.records);
+  std::printf(
+      "  server CPU: export %.2f s (%.0f records per CPU s), raw COPY %.2f s (%.0f records per CPU s): %.1f%%\n",
+      median(e2e_server_cpu), n / median(e2e_server_cpu), median(raw_server_cpu), n / median(raw_server_cpu),
+      100.0 * median(raw_server_cpu) / median(e2e_server_cpu));
+  std::printf("  client CPU (simulator included): export %.2f s, raw COPY %.2f s\n", median(e2e_client_cpu),
+              median(raw_client_cpu));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -253,15 +491,27 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs);
   app.add_option("--threads", threads);
   app.add_option("--record-bytes", record_bytes);
+  bool end_to_end_mode = false, gzip = false;
+  int concurrency = 0;
+  std::string type = "bulk:interactions";
+  app.add_flag("--end-to-end", end_to_end_mode,
+               "genesys-bulk export's whole path (simulator, download, parse, land) against raw COPY of its rows");
+  app.add_flag("--gzip", gzip, "--end-to-end: gzip on the wire (default identity)");
+  app.add_option("--concurrency", concurrency, "--end-to-end: chunk downloads at once (default: the export's)");
+  app.add_option("--type", type, "--end-to-end: the job, bulk:interactions (default) or conversations")
+      ->check(CLI::IsMember({"bulk:interactions", "conversations"}));
   CLI11_PARSE(app, argc, argv);
   gb::log::init(gb::log::Format::kText, gb::log::Level::kWarn);
   if (!gb::fixtures::PostgresServer::available()) die("PostgreSQL 15 is not installed (or not running as root)");
 
-  const Data data = make_data(records, chunks, record_bytes);
   gb::fixtures::PostgresOptions options;
   options.settings = {"fsync=on", "full_page_writes=on", "synchronous_commit=on", "shared_buffers=256MB",
                       "max_wal_size=4GB"};
   gb::fixtures::PostgresServer server(options);
+  if (end_to_end_mode) {
+    return end_to_end(server, {records, chunks, record_bytes, runs, threads, concurrency, gzip, type});
+  }
+  const Data data = make_data(records, chunks, record_bytes);
   std::printf("%llu records, %.1f MB (%.0f B/record) in %llu chunks, %d landing thread(s), %d runs\n",
               static_cast<unsigned long long>(data.records), static_cast<double>(data.bytes) / 1e6,
               static_cast<double>(data.bytes) / static_cast<double>(data.records),
