@@ -11,7 +11,6 @@
 #include "base/log.hpp"
 #include "config/validate.hpp"
 #include "pipeline/progress.hpp"
-#include "sinks/sqlite/sqlite_sink.hpp"  // the default store cache the pipeline budgets for
 
 namespace gb::app {
 namespace {
@@ -43,7 +42,6 @@ pipeline::PipelineSettings pipeline_settings(const config::Settings& s) {
   p.spill_threshold_bytes = s.download.spill_threshold_bytes;
   p.memory_budget_bytes = s.download.memory_budget_bytes;
   p.max_record_bytes = s.download.max_record_bytes;
-  p.store_memory_bytes = static_cast<std::uint64_t>(sinks::SqliteSettings{}.cache_size_kib) * 1024;
   p.retry.max_attempts = s.retry.max_attempts;
   p.retry.base_delay = s.retry.base_delay;
   p.retry.max_delay = s.retry.max_delay;

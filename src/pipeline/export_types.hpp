@@ -24,7 +24,6 @@ struct PipelineSettings {
   std::uint64_t landing_batch_bytes = 1ull << 20;                  // batch size when reading a spilled chunk back
   std::uint64_t memory_budget_bytes = 48ull << 20;                 // all chunk data held in memory at once
   std::uint64_t max_record_bytes = 2ull << 20;                     // larger records go to the quarantine whole
-  std::uint64_t store_memory_bytes = 4ull << 20;                   // the sink's own cache, charged to the budget
   std::uint64_t parse_batch_bytes = 2ull << 20;                    // a download hands over batches this big
   std::size_t landing_queue = 2;                                   // finished chunks waiting for the writer
   resilience::RetryPolicy retry;                                   // per chunk / page / status call

@@ -285,11 +285,12 @@ void ExportPipeline::land_bulk(const ExportRequest& request, const api::JobSnaps
 
   const auto past_deadline = [&] { return limits.deadline && clock_.now() >= *limits.deadline; };
   std::atomic<bool> deadline_hit{false};
-  // The writer's own memory: the sink's cache and a spilled chunk's batch
-  // being read back. Taken first, while nothing else is held.
+  // The writers' own memory: the store's (Landing::memory_bytes: a page
+  // cache, COPY or upload buffers) and each writer's batch of a spilled
+  // chunk being read back. Taken first, while nothing else is held.
   Reservation writer_memory(*budget_);
   const int writers = landing_threads();
-  writer_memory.grow_waiting(settings_.store_memory_bytes +
+  writer_memory.grow_waiting(landing_.memory_bytes() +
                              static_cast<std::uint64_t>(writers) * settings_.landing_batch_bytes + kUnaccountedBytes);
   detail::LandingWriter writer(landing_, writers, settings_.landing_queue, clock_);
   const ChunkUnit unit(units_);
@@ -402,7 +403,7 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
     return std::move(done).error();
   }
   Reservation writer_memory(*budget_);
-  writer_memory.grow_waiting(settings_.store_memory_bytes + kUnaccountedBytes);
+  writer_memory.grow_waiting(landing_.memory_bytes() + kUnaccountedBytes);  // as land_bulk's
   // Capacity 1: the next page downloads while the previous one is stored.
   detail::LandingWriter writer(landing_, 1, 1, clock_);
   const PageUnit unit(units_);

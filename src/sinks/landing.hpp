@@ -12,6 +12,7 @@
 //    overwritten, byte for byte, by the retry (the same key, the same bytes).
 //  - Landing a chunk whose row says landed changes nothing.
 // Together that gives each record exactly once in the store.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ class Landing {
   // How many land() calls the store takes at once: 1 for SQLite's single
   // writer, more for a server or an object store.
   virtual int max_concurrent_landings() const { return 1; }
+
+  // The most memory max_concurrent_landings() land() calls hold at once
+  // besides their sources' batches (a page cache, COPY and upload
+  // buffers), which the pipeline charges to its memory budget.
+  virtual std::uint64_t memory_bytes() const = 0;
 
   // Called once every chunk of `job` has landed (`chunks`: their ledger
   // rows). An object store writes the job's manifest here, last.

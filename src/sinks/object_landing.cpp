@@ -132,6 +132,13 @@ std::string ObjectLanding::chunk_key(const ChunkRef& chunk) const {
   return job_dir(settings_, chunk.type, chunk.job_id) + chunk.chunk_id + extension(settings_);
 }
 
+std::uint64_t ObjectLanding::memory_bytes() const {
+  const std::uint64_t encoding =
+      detail::EncodedObject::kPieceBytes + (settings_.gzip ? detail::GzipDeflater::kMemoryBytes : 0);
+  const std::uint64_t per_object = objects_.memory_per_write() + encoding;
+  return static_cast<std::uint64_t>(max_concurrent_landings()) * (2 * per_object + kLargePiece);
+}
+
 int ObjectLanding::max_concurrent_landings() const {
   return std::max(1, objects_.max_concurrent_writes());
 }

@@ -8,6 +8,7 @@
 //    gzip without a timestamp);
 //  - a chunk's quarantined records go to their own object beside it;
 //  - the job's manifest is written last, when every chunk has landed.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +45,9 @@ class ObjectStore {
   virtual std::string describe(const std::string& key) const = 0;
   // How many objects it writes at once well.
   virtual int max_concurrent_writes() const = 0;
+  // The most memory one ObjectWrite holds (what it buffers before a file
+  // or the network takes it).
+  virtual std::uint64_t memory_per_write() const = 0;
 };
 
 struct ObjectLandingSettings {
@@ -62,6 +66,9 @@ class ObjectLanding final : public Landing {
   Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts,
                           const std::optional<std::string>& next_cursor) override;
   int max_concurrent_landings() const override;
+  // Per landing: two objects open at once (the chunk's and its
+  // quarantine's), each with its store's buffer and our encoding buffers.
+  std::uint64_t memory_bytes() const override;
   // Writes PREFIX/TYPE/JOB_ID/_manifest.json: every chunk's key, record
   // count, quarantined count, bytes and SHA-256.
   Status finish_job(const JobInfo& job, const std::vector<ChunkStatus>& chunks) override;

@@ -5,7 +5,7 @@
 namespace gb::sinks::detail {
 namespace {
 
-constexpr std::size_t kOutPiece = std::size_t{256} * 1024;
+constexpr std::size_t kOutPiece = GzipDeflater::kOutPieceBytes;
 constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
 
 }  // namespace

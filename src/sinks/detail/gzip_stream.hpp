@@ -34,6 +34,10 @@ class GzipDeflater {
   // 55 MB/s per core) for objects 18% larger (3.4:1 vs 4.0:1), and deflate
   // is what limits a gzip landing (bench_file_landing, docs/performance.md).
   static constexpr int kLevel = 1;
+  // Its output piece plus zlib's deflate state (about 256 KiB with the
+  // default window and memLevel), for memory accounting.
+  static constexpr std::size_t kOutPieceBytes = std::size_t{256} * 1024;
+  static constexpr std::size_t kMemoryBytes = kOutPieceBytes + std::size_t{320} * 1024;
   static Result<GzipDeflater> make();
   // Compresses `in`, handing compressed bytes to `out` as they come.
   Status write(std::string_view in, const ByteFn& out);

@@ -39,6 +39,8 @@ class FileObjectStore final : public ObjectStore {
   std::string describe(const std::string& key) const override;
   // Two: one file's write + fsync overlaps another's (bench_file_landing).
   int max_concurrent_writes() const override { return 2; }
+  // Writes go straight to the file: nothing is buffered here.
+  std::uint64_t memory_per_write() const override { return 0; }
 
   const std::filesystem::path& dir() const { return dir_; }
   // How many leftover temporary files open() removed.

@@ -26,6 +26,9 @@ using Params = std::vector<std::optional<std::string>>;
 // COPY data goes to libpq in pieces of about this size: large enough that
 // the per-call cost vanishes, small enough to stay out of the memory budget.
 constexpr std::size_t kCopyPiece = std::size_t{256} * 1024;
+// What libpq holds per connection while a COPY runs (its output buffer grows
+// to the pieces it is handed, and results are small): a generous bound.
+constexpr std::size_t kLibpqBufferBytes = std::size_t{512} * 1024;
 // Ledger errors are for humans; a multi-megabyte message helps nobody.
 constexpr std::size_t kMaxErrorBytes = 4096;
 
@@ -351,6 +354,10 @@ Result<std::unique_ptr<PostgresSink>> PostgresSink::open(const PostgresSettings&
     return e;
   }
   return std::unique_ptr<PostgresSink>(new PostgresSink(std::move(impl)));
+}
+
+std::uint64_t PostgresSink::memory_bytes() const {
+  return static_cast<std::uint64_t>(max_concurrent_landings()) * (2 * kCopyPiece + kLibpqBufferBytes);
 }
 
 int PostgresSink::max_concurrent_landings() const {

@@ -88,6 +88,8 @@ class PostgresSink final : public StateStore, public Landing {
   Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts,
                           const std::optional<std::string>& next_cursor) override;
   int max_concurrent_landings() const override;
+  // Per landing connection: the COPY piece being filled and libpq's buffers.
+  std::uint64_t memory_bytes() const override;
   Result<LandedKeys> read_landed_keys(const std::string& job_id) override;
 
   static constexpr int kSchemaVersion = 1;

@@ -54,7 +54,7 @@ class S3ObjectWrite final : public ObjectWrite {
   S3ObjectWrite(S3Client& client, std::string key, detail::Sha256 sha)
       : client_(client), key_(std::move(key)), sha_(std::move(sha)) {
     const S3Settings& s = client_.settings();
-    memory_limit_ = static_cast<std::size_t>(std::min(s.part_size, s.multipart_threshold));
+    memory_limit_ = static_cast<std::size_t>(std::min({s.memory_buffer, s.part_size, s.multipart_threshold}));
   }
 
   Status write(std::string_view bytes) override {
@@ -225,6 +225,12 @@ std::string S3ObjectStore::describe(const std::string& key) const {
 
 int S3ObjectStore::max_concurrent_writes() const {
   return client_->settings().max_concurrent_writes;
+}
+
+std::uint64_t S3ObjectStore::memory_per_write() const {
+  const S3Settings& s = client_->settings();
+  // In memory until it spools, then at most a spool buffer's worth.
+  return std::max<std::uint64_t>(std::min({s.memory_buffer, s.part_size, s.multipart_threshold}), kSpoolBuffer);
 }
 
 }  // namespace gb::sinks

@@ -4,13 +4,11 @@
 // relative to the bucket (the landing puts the prefix in them; see
 // S3Settings::prefix). Requests are path-style and signed with SigV4.
 //
-// An ObjectWrite holds at most part_size bytes in memory, the rest in an
-// unnamed temporary file; commit() sends one PutObject when the object is at
-// most multipart_threshold bytes, otherwise a multipart upload of part_size
-// parts (each tried request_attempts times on a transient error; the upload
-// aborted if it fails). Either way the object appears whole at once or not
-// at all, and rewriting a key with the same bytes gives the same object.
-// Thread-safe.
+// An ObjectWrite holds at most memory_buffer bytes in memory (an object
+// that small is sent from memory), the rest in an unnamed temporary file; commit() sends one PutObject when the object
+// is at most multipart_threshold bytes, otherwise a multipart upload of part_size parts (each tried request_attempts
+// times on a transient error; the upload aborted if it fails). Either way the object appears whole at once or not at
+// all, and rewriting a key with the same bytes gives the same object. Thread-safe.
 #include <memory>
 #include <string>
 
@@ -37,6 +35,7 @@ class S3ObjectStore final : public ObjectStore {
   // "s3://BUCKET/KEY"
   std::string describe(const std::string& key) const override;
   int max_concurrent_writes() const override;
+  std::uint64_t memory_per_write() const override;
 
  private:
   explicit S3ObjectStore(std::unique_ptr<s3::detail::S3Client> client);

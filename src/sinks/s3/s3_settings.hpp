@@ -34,6 +34,10 @@ struct S3Settings {
   // of part_size parts (S3: at least 5 MiB each but the last, at most 10000).
   std::uint64_t multipart_threshold = std::uint64_t{64} << 20;
   std::uint64_t part_size = std::uint64_t{8} << 20;
+  // An object being written stays in memory up to this size (sent from
+  // there), then goes to the spool file: what keeps S3 landings inside the
+  // export's memory budget (about 2 MiB per object being written).
+  std::uint64_t memory_buffer = std::uint64_t{1} << 20;
   int max_concurrent_writes = 4;
   // A request failing transiently is tried this many times in all, with
   // backoff, before commit() gives up (the landing then retries the chunk).

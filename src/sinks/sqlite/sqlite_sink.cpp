@@ -353,6 +353,10 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const SqliteSettings& setti
   return std::unique_ptr<SqliteSink>(new SqliteSink(std::move(impl)));
 }
 
+std::uint64_t SqliteSink::memory_bytes() const {
+  return static_cast<std::uint64_t>(impl_->settings.cache_size_kib) * 1024;
+}
+
 int SqliteSink::page_size() const {
   return impl_->page_size;
 }

@@ -77,6 +77,8 @@ class SqliteSink final : public StateStore, public Landing {
   // Landing (one writer: max_concurrent_landings() stays 1)
   Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts,
                           const std::optional<std::string>& next_cursor) override;
+  // Its page cache (SqliteSettings::cache_size_kib).
+  std::uint64_t memory_bytes() const override;
   // Through its own read connection (sqlite_reader.hpp).
   Result<LandedKeys> read_landed_keys(const std::string& job_id) override;
 

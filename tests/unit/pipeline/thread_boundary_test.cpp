@@ -67,6 +67,7 @@ class ThrowingLanding final : public sinks::Landing {
     }
     return real_.land(chunk, source, attempts, next_cursor);
   }
+  std::uint64_t memory_bytes() const override { return real_.memory_bytes(); }
   Result<sinks::LandedKeys> read_landed_keys(const std::string& job_id) override {
     return real_.read_landed_keys(job_id);
   }

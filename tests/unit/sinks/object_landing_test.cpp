@@ -411,6 +411,7 @@ class RecordingStore final : public ObjectStore {
   }
   std::string describe(const std::string& key) const override { return "mem://" + key; }
   int max_concurrent_writes() const override { return 4; }
+  std::uint64_t memory_per_write() const override { return 0; }
 
   std::mutex mutex;
   std::map<std::string, std::string> objects;
