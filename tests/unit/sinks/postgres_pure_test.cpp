@@ -43,6 +43,26 @@ TEST(JsonbRefusal, RefusesWhatJsonbRefusesWithAReason) {
   EXPECT_EQ(jsonb_refusal(std::string(2000, '[') + std::string(2000, ']')), "nested too deeply");
 }
 
+// Strings are scanned 16 bytes at a time: whatever ends a run of plain
+// bytes (a quote, an escape, a control character) is found at every offset
+// in and across those blocks, after ASCII and multi-byte text alike.
+TEST(JsonbRefusal, FindsWhatEndsAStringAtEveryOffset) {
+  for (const std::string filler : {"a", "\xC3\xA9"}) {
+    for (std::size_t n = 0; n < 40; ++n) {
+      std::string text;
+      for (std::size_t i = 0; i < n; ++i) text += filler;
+      const std::string open = "{\"t\":\"" + text;
+      EXPECT_EQ(jsonb_refusal(open + "\"}"), std::nullopt) << n;
+      EXPECT_EQ(jsonb_refusal(open + "\\\"x\"}"), std::nullopt) << n;
+      EXPECT_EQ(jsonb_refusal(open + "\\u0000\"}"), "\\u0000 escape (jsonb cannot hold NUL)") << n;
+      EXPECT_EQ(jsonb_refusal(open + "\x1F\"}"), "unescaped control character in a string") << n;
+      EXPECT_EQ(jsonb_refusal(open + std::string(1, '\0') + "\"}"), "NUL byte in a string") << n;
+      EXPECT_EQ(jsonb_refusal(open + "\xFF\"}"), "invalid UTF-8") << n;
+      EXPECT_EQ(jsonb_refusal(open), "unterminated string") << n;
+    }
+  }
+}
+
 TEST(PgText, ValidUtf8WithoutNul) {
   EXPECT_TRUE(detail::pg::valid_pg_text("caf\xC3\xA9"));
   EXPECT_FALSE(detail::pg::valid_pg_text(std::string("a\0b", 3)));

@@ -1,6 +1,13 @@
 #include "sinks/postgres/detail/jsonb_check.hpp"
 
+#include <simdjson.h>
+
 #include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gb::sinks::detail::pg {
 namespace {
@@ -14,33 +21,35 @@ constexpr std::int64_t kMaxScale = 16383;
 // depth limit (2 MB by default); far deeper than any API record.
 constexpr int kMaxDepth = 1000;
 
-// Length of the UTF-8 sequence at `s[i]` if valid (PostgreSQL's
-// pg_utf8_islegal rules), else 0. A NUL byte is not valid text.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  if (c == 0) return 0;
-  if (c < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;  // overlong
-    if (c == 0xED) hi = 0x9F;  // surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;  // overlong
-    if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-  } else {
-    return 0;
+// Whether `s` is UTF-8 text PostgreSQL takes: simdjson's validator applies
+// the same rules as pg_utf8_islegal (no overlongs, no surrogates, nothing
+// past U+10FFFF), at several GB/s; text cannot hold a NUL byte either.
+bool valid_utf8_without_nul(std::string_view s) {
+  return simdjson::validate_utf8(s.data(), s.size()) && std::memchr(s.data(), 0, s.size()) == nullptr;
+}
+
+// The first byte at or after `i` that ends a run of plain string content: a
+// quote, a backslash or a control character (< 0x20). Bytes >= 0x80 are
+// plain here because the whole input was validated as UTF-8 first. Records
+// are mostly string content, so this is where the check spends its time.
+std::size_t skip_plain_string_bytes(std::string_view s, std::size_t i) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), max_control = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // v <= 0x1F, unsigned: min(v, 0x1F) == v.
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v);
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
+    if (const int mask = _mm_movemask_epi8(special); mask != 0)
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
   }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  return len;
+#endif
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\' || c < 0x20) break;
+    ++i;
+  }
+  return i;
 }
 
 bool is_digit(char c) {
@@ -59,6 +68,7 @@ class Checker {
   explicit Checker(std::string_view s) : s_(s) {}
 
   std::optional<std::string> run() {
+    if (!simdjson::validate_utf8(s_.data(), s_.size())) return fail("invalid UTF-8");
     skip_space();
     if (auto r = value(0)) return r;
     skip_space();
@@ -87,7 +97,6 @@ class Checker {
         return std::nullopt;
       }
     }
-    if (utf8_sequence(s_, i_) == 0) return fail("invalid UTF-8");
     return fail("invalid JSON token");
   }
 
@@ -181,9 +190,7 @@ class Checker {
         continue;
       }
       if (c < 0x20) return fail(c == 0 ? "NUL byte in a string" : "unescaped control character in a string");
-      const std::size_t len = utf8_sequence(s_, i_);
-      if (len == 0) return fail("invalid UTF-8");
-      i_ += len;
+      i_ = skip_plain_string_bytes(s_, i_);
     }
     return fail("unterminated string");
   }
@@ -243,12 +250,7 @@ std::optional<std::string> jsonb_refusal(std::string_view json) {
 }
 
 bool valid_pg_text(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t len = utf8_sequence(text, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
+  return valid_utf8_without_nul(text);
 }
 
 }  // namespace gb::sinks::detail::pg
