@@ -35,15 +35,23 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, const api::Expo
       settings.retry, ctx_.patience, ctx_.sleeper, bounds,
       [&](int n) -> Result<FetchedChunk> {
         attempts.count = n;
-        // The download's own buffers: the batch being filled and the
-        // record in progress. Taken before anything else is held (the
-        // budget's rule), given back when the attempt ends.
+        // The download's own buffers (the batch being filled, the record in
+        // progress) and the chunk's batches until it lands. A chunk whose
+        // announced size fits is admitted whole, buffers included, before
+        // it starts: downloads then wait their turn instead of filling the
+        // budget with partial chunks that would have to spill (ADR 0006).
+        // Otherwise the buffers are taken alone, before anything else is
+        // held (the budget's rule), and the chunk grows as it arrives.
+        const std::uint64_t working_bytes = settings.parse_batch_bytes + settings.max_record_bytes;
+        Reservation chunk_bytes(*budget);
         Reservation working(*budget);
-        working.grow_waiting(settings.parse_batch_bytes + settings.max_record_bytes);
+        const bool admitted = chunk.size > 0 && chunk.size <= settings.spill_threshold_bytes &&
+                              chunk_bytes.admit(working_bytes + detail::admission_cost(chunk.size));
+        if (!admitted) working.grow_waiting(working_bytes);
         // A fresh parser and collector each attempt: nothing of a failed
         // attempt survives (a spill file goes with its collector).
         detail::ChunkCollector collector(settings.spill_dir, settings.spill_threshold_bytes, chunk.size,
-                                         settings.landing_batch_bytes, budget);
+                                         settings.landing_batch_bytes, std::move(chunk_bytes));
         records::ChunkParserSettings parser_settings;
         parser_settings.key_field = type.key_field();
         parser_settings.batch_bytes = settings.parse_batch_bytes;

@@ -3,14 +3,17 @@
 // batches waiting for the writer, each download's working buffers, the page
 // prefetch (docs/adr/0006-memory-budget.md).
 //
-// Why it cannot deadlock: bytes are either "open" (a chunk still being
-// downloaded) or "settled" (a complete chunk handed to the writer, which
-// gives them back as it lands them without ever asking the budget for
-// anything). reserve_or_wait() waits only while settled bytes exist, and
-// says no (the caller spills) when none do; reserve_waiting() is only used
-// by a download that holds nothing else yet. So every wait ends: either the
-// writer releases settled bytes, or an in-progress download, which never
-// waits indefinitely, finishes and releases its own.
+// Bytes are "open" (a chunk still being downloaded), "admitted" (open, for a
+// chunk whose download was let in because its announced size fitted) or
+// "settled" (a complete chunk handed to the writer, which gives them back as
+// it lands them without ever asking the budget for anything).
+//
+// Why it cannot deadlock: reserve_or_wait() waits only while settled bytes
+// exist, and says no (the caller spills) when none do. admit() waits only
+// while admitted or settled bytes exist: an admitted download never waits
+// for an admission itself, and its own growth waits only on settled bytes or
+// spills, so it finishes and its bytes settle. reserve_waiting() is only used
+// by a caller that holds nothing else. So every wait ends.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +25,9 @@ namespace gb::pipeline {
 // Thread-safe.
 class MemoryBudget {
  public:
+  // What reserved bytes are held for (see above).
+  enum class Hold { kOpen, kAdmitted, kSettled };
+
   explicit MemoryBudget(std::uint64_t limit_bytes) : limit_(limit_bytes) {}
   MemoryBudget(const MemoryBudget&) = delete;
   MemoryBudget& operator=(const MemoryBudget&) = delete;
@@ -32,17 +38,25 @@ class MemoryBudget {
   // back; false (nothing taken) when they do not fit and none are. Among
   // waiters the smallest `ticket` (the oldest chunk) is served first, so
   // one chunk completes instead of several filling the budget.
-  bool reserve_or_wait(std::uint64_t bytes, std::uint64_t ticket);
+  bool reserve_or_wait(std::uint64_t bytes, std::uint64_t ticket, Hold hold = Hold::kOpen);
+  // Takes `bytes` for a whole chunk before its download starts, by a caller
+  // that holds nothing: waits while they do not fit and admitted or settled
+  // bytes on their way back would make room; false (nothing taken) when
+  // they do not fit and waiting cannot help. Served in ticket order with
+  // reserve_or_wait(). Admitting
+  // chunks whole keeps downloads from filling the budget with partial
+  // chunks, which then have to spill.
+  bool admit(std::uint64_t bytes, std::uint64_t ticket);
   // A new ticket for reserve_or_wait: increasing, so older holders first.
   std::uint64_t next_ticket();
   // Waits until `bytes` fit, then takes them. A request above the limit is
   // clamped to it. Returns what it took. Only for a caller that holds no
   // other reservation.
   std::uint64_t reserve_waiting(std::uint64_t bytes);
-  // Marks `bytes` already taken as settled (see above).
-  void settle(std::uint64_t bytes);
-  // Gives back `bytes` (of which `settled` were settled).
-  void release(std::uint64_t bytes, bool settled = false);
+  // Marks `bytes` already taken (held as `from`) as settled.
+  void settle(std::uint64_t bytes, Hold from = Hold::kOpen);
+  // Gives back `bytes`, held as `hold`.
+  void release(std::uint64_t bytes, Hold hold = Hold::kOpen);
 
   std::uint64_t limit() const { return limit_; }
   std::uint64_t used() const;
@@ -52,12 +66,14 @@ class MemoryBudget {
   std::size_t waiters() const;
 
  private:
-  void take_locked(std::uint64_t bytes);
+  void take_locked(std::uint64_t bytes, Hold hold);
+  bool served_locked(std::uint64_t bytes, std::uint64_t ticket) const;
 
   const std::uint64_t limit_;
   mutable std::mutex mutex_;
   std::condition_variable released_;
   std::uint64_t used_ = 0;
+  std::uint64_t admitted_ = 0;
   std::uint64_t settled_ = 0;
   std::uint64_t high_water_ = 0;
   std::uint64_t tickets_ = 0;
@@ -76,6 +92,9 @@ class Reservation {
   Reservation(const Reservation&) = delete;
   Reservation& operator=(const Reservation&) = delete;
 
+  // Takes `bytes` as MemoryBudget::admit does, on an empty reservation;
+  // false = nothing taken. Later growth is admitted too.
+  bool admit(std::uint64_t bytes);
   // Adds `bytes` as MemoryBudget::reserve_or_wait does; false = nothing taken.
   bool grow_or_wait(std::uint64_t bytes);
   // Adds `bytes`, waiting for room (MemoryBudget::reserve_waiting).
@@ -94,7 +113,7 @@ class Reservation {
   MemoryBudget* budget_ = nullptr;
   std::uint64_t bytes_ = 0;
   std::uint64_t ticket_ = 0;
-  bool settled_ = false;
+  MemoryBudget::Hold hold_ = MemoryBudget::Hold::kOpen;
 };
 
 }  // namespace gb::pipeline

@@ -1,5 +1,6 @@
 #include "pipeline/detail/chunk_collector.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace gb::pipeline::detail {
@@ -27,6 +28,10 @@ std::uint64_t batch_cost(const records::RecordBatch& batch) {
   return cost;
 }
 
+std::uint64_t admission_cost(std::uint64_t size) {
+  return size + size / 8;
+}
+
 Result<bool> MemoryBatchSource::next(records::RecordBatch& batch) {
   batch.clear();
   held_.shrink(lent_cost_);
@@ -44,13 +49,12 @@ Result<bool> MemoryBatchSource::next(records::RecordBatch& batch) {
 }
 
 ChunkCollector::ChunkCollector(std::filesystem::path spill_dir, std::uint64_t spill_threshold,
-                               std::uint64_t expected_size, std::uint64_t read_batch_bytes, MemoryBudget* budget)
+                               std::uint64_t expected_size, std::uint64_t read_batch_bytes, Reservation held)
     : spill_dir_(std::move(spill_dir)),
       spill_threshold_(spill_threshold),
       read_batch_bytes_(read_batch_bytes),
-      spill_from_start_(expected_size > spill_threshold) {
-  if (budget != nullptr) held_bytes_ = Reservation(*budget);
-}
+      spill_from_start_(expected_size > spill_threshold),
+      held_bytes_(std::move(held)) {}
 
 Status ChunkCollector::add(records::RecordBatch& batch) {
   stats_.records += batch.records.size();
@@ -61,7 +65,10 @@ Status ChunkCollector::add(records::RecordBatch& batch) {
   }
   // Waits while complete chunks are on their way out of memory; spills when
   // the budget is full of chunks still being downloaded.
-  if (!spill_ && held_bytes_.has_budget() && !held_bytes_.grow_or_wait(batch_cost(batch))) {
+  const std::uint64_t cost = batch_cost(batch);
+  const std::uint64_t held = held_bytes_.bytes();
+  if (!spill_ && held_bytes_.has_budget() && held_cost_ + cost > held &&
+      !held_bytes_.grow_or_wait(held_cost_ + cost - held)) {
     if (auto s = spill_held(); !s.ok()) return s;
   }
   if (spill_) {
@@ -69,6 +76,7 @@ Status ChunkCollector::add(records::RecordBatch& batch) {
     batch.clear();
     return s;
   }
+  held_cost_ += cost;
   held_.push_back(std::exchange(batch, records::RecordBatch{}));
   return ok_status();
 }
@@ -101,6 +109,7 @@ Status ChunkCollector::spill_held() {
   held_.clear();
   held_.shrink_to_fit();
   held_bytes_.reset();
+  held_cost_ = 0;
   return ok_status();
 }
 
@@ -109,6 +118,7 @@ Result<std::unique_ptr<sinks::BatchSource>> ChunkCollector::take_source() {
     if (auto s = spill_->finish_writing(); !s.ok()) return std::move(s).error();
     return std::unique_ptr<sinks::BatchSource>(new SpillBatchSource(std::move(spill_), read_batch_bytes_));
   }
+  held_bytes_.shrink(held_bytes_.bytes() - std::min(held_cost_, held_bytes_.bytes()));  // an admission's unused part
   held_bytes_.settle();  // complete: the writer gives these bytes back
   return std::unique_ptr<sinks::BatchSource>(new MemoryBatchSource(std::move(held_), std::move(held_bytes_)));
 }

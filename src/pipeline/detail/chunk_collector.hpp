@@ -31,10 +31,11 @@ class ChunkCollector {
  public:
   // expected_size: the chunk's announced size (0 if unknown); when it is
   // above spill_threshold the collector spills from the first batch.
-  // budget: held batches are charged to it (batch_cost) and the chunk spills
-  // when it has no room; null = no budget, only the threshold.
+  // held: held batches are charged to it (batch_cost), first to the bytes it
+  // already holds (a chunk admitted whole), then by growing it; the chunk
+  // spills when it cannot grow. Without a budget, only the threshold counts.
   ChunkCollector(std::filesystem::path spill_dir, std::uint64_t spill_threshold, std::uint64_t expected_size,
-                 std::uint64_t read_batch_bytes, MemoryBudget* budget = nullptr);
+                 std::uint64_t read_batch_bytes, Reservation held = {});
 
   // Takes the batch's contents (leaves it empty).
   Status add(records::RecordBatch& batch);
@@ -56,7 +57,8 @@ class ChunkCollector {
   std::uint64_t spill_threshold_;
   std::uint64_t read_batch_bytes_;
   bool spill_from_start_;
-  Reservation held_bytes_;  // what held_ costs the budget
+  Reservation held_bytes_;       // at least what held_ costs the budget
+  std::uint64_t held_cost_ = 0;  // what held_ costs (batch_cost)
   std::vector<records::RecordBatch> held_;
   std::unique_ptr<SpillFile> spill_;
   CollectorStats stats_;
@@ -65,6 +67,11 @@ class ChunkCollector {
 // What a batch held in memory costs: its bytes plus the strings' and the
 // vectors' bookkeeping (a 3.5 KB record costs about 3.6 KB of heap).
 std::uint64_t batch_cost(const records::RecordBatch& batch);
+
+// What a chunk announced as `size` bytes is expected to cost held whole:
+// its bytes plus an eighth for bookkeeping (5% for 3.5 KB records). Records
+// smaller than about 1.5 KB cost more; their chunk grows past it as usual.
+std::uint64_t admission_cost(std::uint64_t size);
 
 // Batches held in memory, handed out one by one. Each batch's share of
 // `held` goes back to the budget once the next one is asked for (the sink

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <thread>
@@ -110,6 +111,39 @@ TEST(MemoryBudgetTest, TheOldestWaiterIsServedFirstEvenWhenAYoungerOneWouldFit) 
   EXPECT_LE(budget.high_water(), 1000u);
 }
 
+TEST(MemoryBudgetTest, AChunkIsAdmittedWholeOnceAdmittedChunksHaveLandedAndNeverWhenWaitingCannotHelp) {
+  MemoryBudget budget(1000);
+  Reservation writer(budget);
+  writer.grow_waiting(100);  // stays for the whole run
+  Reservation first(budget);
+  ASSERT_TRUE(first.admit(600));  // fits at once
+  Reservation second(budget);
+  std::thread download([&] { EXPECT_TRUE(second.admit(500)); });
+  while (budget.waiters() < 1) std::this_thread::yield();
+  first.settle();  // downloaded: still in memory until the writer lands it
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(second.bytes(), 0u);  // 300 free: it waits for the landing
+  first.shrink(300);              // the writer has landed half of it
+  download.join();
+  EXPECT_EQ(second.bytes(), 500u);
+  EXPECT_LE(budget.high_water(), 1000u);
+
+  // 901 bytes could not fit even once every admitted byte came back (the
+  // writer's 100 stay): no waiting, the caller grows its chunk as it comes.
+  Reservation too_big(budget);
+  EXPECT_FALSE(too_big.admit(901));
+  EXPECT_EQ(too_big.bytes(), 0u);
+  first.reset();
+  second.reset();
+  // Nothing admitted or settled to wait for: a chunk that does not fit is
+  // refused at once too.
+  Reservation open(budget);
+  ASSERT_TRUE(open.grow_or_wait(500));
+  Reservation refused(budget);
+  EXPECT_FALSE(refused.admit(401));
+  EXPECT_TRUE(refused.admit(400));
+}
+
 TEST(MemoryBudgetTest, AWorkingReservationAboveTheLimitTakesTheWholeLimit) {
   MemoryBudget budget(1000);
   Reservation working(budget);
@@ -119,14 +153,14 @@ TEST(MemoryBudgetTest, AWorkingReservationAboveTheLimitTakesTheWholeLimit) {
 
 TEST(ChunkCollectorBudgetTest, HeldBatchesAreChargedAndTheChunkSpillsWhenTheBudgetIsFull) {
   MemoryBudget budget(std::uint64_t{64} * 1024);
-  detail::ChunkCollector fits(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
+  detail::ChunkCollector fits(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, Reservation(budget));
   auto small = batch_of(0, 10, 100);
   ASSERT_TRUE(fits.add(small).ok());
   EXPECT_FALSE(fits.stats().spilled);
   EXPECT_GT(budget.used(), 1000u);
 
   // A second chunk outgrows what is left; nothing is settled, so it spills.
-  detail::ChunkCollector grows(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
+  detail::ChunkCollector grows(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, Reservation(budget));
   for (int i = 0; i < 20; ++i) {
     auto b = batch_of(static_cast<std::uint64_t>(i) * 10, 10, 1000);
     ASSERT_TRUE(grows.add(b).ok());
@@ -148,9 +182,38 @@ TEST(ChunkCollectorBudgetTest, HeldBatchesAreChargedAndTheChunkSpillsWhenTheBudg
   EXPECT_EQ(budget.used(), 0u);
 }
 
+TEST(ChunkCollectorBudgetTest, AnAdmittedChunkIsChargedToItsAdmissionAndGivesBackWhatItDidNotUse) {
+  MemoryBudget budget(std::uint64_t{64} * 1024);
+  Reservation admitted(budget);
+  ASSERT_TRUE(admitted.admit(40'000));
+  detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, std::move(admitted));
+  std::uint64_t cost = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto b = batch_of(static_cast<std::uint64_t>(i) * 10, 10, 1000);
+    cost += detail::batch_cost(b);
+    ASSERT_TRUE(c.add(b).ok());
+  }
+  EXPECT_EQ(budget.used(), 40'000u);  // within the admission: nothing more taken
+  auto more = batch_of(30, 10, 1000);
+  cost += detail::batch_cost(more);
+  ASSERT_TRUE(c.add(more).ok());
+  EXPECT_EQ(budget.used(), cost);  // past it: grown by the difference
+  EXPECT_FALSE(c.stats().spilled);
+
+  Reservation small(budget);
+  ASSERT_TRUE(small.admit(10'000));  // fits beside the first chunk: no waiting
+  detail::ChunkCollector d(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, std::move(small));
+  auto one = batch_of(0, 5, 100);
+  ASSERT_TRUE(d.add(one).ok());
+  auto source = d.take_source();
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ(budget.used(), cost + detail::batch_cost(batch_of(0, 5, 100)));  // the rest went back
+  EXPECT_EQ(ordinals(**source).size(), 5u);
+}
+
 TEST(ChunkCollectorBudgetTest, ARecordTooLargeToHoldGoesToTheSpillFileWholeBetweenTheOthers) {
   MemoryBudget budget(1 << 20);
-  detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, &budget);
+  detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1ull << 30, 0, 4096, Reservation(budget));
   auto before = batch_of(0, 3, 50);
   ASSERT_TRUE(c.add(before).ok());
   std::string big;
