@@ -11,6 +11,7 @@
 
 #include "../integration/export_harness.hpp"
 #include "child_process.hpp"
+#include "export_cli.hpp"
 
 namespace gb::testing {
 namespace {
@@ -26,12 +27,7 @@ class CliTest : public ::testing::Test {
   }
   std::vector<std::string> export_args(const simulator::Server& server, const std::string& type,
                                        const std::string& job_id) {
-    return {"export",      "--api-url",       server.base_url(),
-            "--login-url", server.base_url(), "--type",
-            type,          "--job-id",        job_id,
-            "--sink",      sink_url(),        "--poll-interval",
-            "1",           "--no-progress",   "--log-level",
-            "warn",        "--spill-dir",     dir_.path().string()};
+    return export_cli_args(server, type, job_id, sink_url(), dir_.path().string());
   }
   std::string db_path() const { return (dir_.path() / "out.db").string(); }
   std::string sink_url() const { return "sqlite:" + db_path(); }
@@ -44,12 +40,6 @@ class CliTest : public ::testing::Test {
   TempDir dir_;
 };
 
-std::unique_ptr<simulator::Server> start(const simulator::Settings& s) {
-  auto server = simulator::Server::start(s);
-  if (!server.ok()) throw std::runtime_error(server.error().describe());
-  return std::move(*server);
-}
-
 TEST_F(CliTest, ExportOfABulkUsersJobUnderFaultsLandsExactlyTheExpectedKeys) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 10000, 1000}};
@@ -59,7 +49,7 @@ TEST_F(CliTest, ExportOfABulkUsersJobUnderFaultsLandsExactlyTheExpectedKeys) {
   sim.faults.truncated_body.count = 1;
   sim.faults.malformed_record.count = 1;
   sim.faults.chunks_out_of_order = true;
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto r = run(export_args(*server, "bulk:users", job));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -83,7 +73,7 @@ TEST_F(CliTest, StatusShowsTheCircuitBreakerThatOpenedAndClosedDuringAnExport) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 2000, 1000}};
   sim.faults.too_many_requests.count = 3;
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:users", job);
   *std::find(args.begin(), args.end(), "warn") = "info";  // the breaker's changes are logged at info
@@ -119,7 +109,7 @@ TEST_F(CliTest, KillNineInTheMiddleThenASecondRunLandsTheExactSetWithNoDuplicate
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
   sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   args.insert(args.end(), {"--concurrency", "2"});
@@ -164,7 +154,7 @@ TEST_F(CliTest, KillNineDuringASpillLeavesNoFileBehindAndASecondRunLandsTheExact
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 3000, 1000}};
   sim.faults.huge_chunk_mb = 60;  // chunk 0
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:users", job);
   args.insert(args.end(), {"--spill-threshold-mb", "1"});  // every chunk goes through a spill file
@@ -194,7 +184,7 @@ TEST_F(CliTest, AJobEndingFailedExitsNonZeroWithOneClearLine) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 1000, 500}};
   sim.faults.job_failed.count = 1;
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto r = run(export_args(*server, "bulk:users", job));
   EXPECT_EQ(r.exit_code, 1);
@@ -205,7 +195,7 @@ TEST_F(CliTest, AJobEndingFailedExitsNonZeroWithOneClearLine) {
 TEST_F(CliTest, BadInputGivesOneClearLineAndExitStatusTwo) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 100, 100}};
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
 
   auto args = export_args(*server, "bulk:users", job);
@@ -251,7 +241,7 @@ TEST_F(CliTest, AServerAskingToWaitLongerThanMaxOutageEndsTheExportAtOnceWithOne
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 1000, 500}};
   sim.faults.outage_duration = std::chrono::seconds(3600);  // every request 503, Retry-After: the hour left
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:users", job);
   args.insert(args.end(), {"--max-outage", "60"});
@@ -267,7 +257,7 @@ TEST_F(CliTest, EveryCallFailingForMaxOutageEndsTheExportWithOneLineSayingWhatAn
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 1000, 500}};
   sim.faults.server_error.probability = 1.0;  // every API request 502/503/504, no Retry-After
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:users", job);
   args.insert(args.end(), {"--max-outage", "1"});

@@ -16,6 +16,7 @@
 
 #include "../integration/export_harness.hpp"
 #include "child_process.hpp"
+#include "export_cli.hpp"
 #include "simulator/data.hpp"
 
 namespace gb::testing {
@@ -98,12 +99,7 @@ class FileStoreTest : public ::testing::Test {
   std::string sink_url() const { return "file:" + store_dir().string(); }
   std::vector<std::string> export_args(const simulator::Server& server, const std::string& type,
                                        const std::string& job_id) {
-    return {"export",      "--api-url",       server.base_url(),
-            "--login-url", server.base_url(), "--type",
-            type,          "--job-id",        job_id,
-            "--sink",      sink_url(),        "--poll-interval",
-            "1",           "--no-progress",   "--log-level",
-            "warn",        "--spill-dir",     dir_.path().string()};
+    return export_cli_args(server, type, job_id, sink_url(), dir_.path().string());
   }
   // Skips the test while the CLI answers that file: sinks are not built.
 
@@ -138,12 +134,6 @@ class FileStoreTest : public ::testing::Test {
   TempDir dir_;
 };
 
-std::unique_ptr<simulator::Server> start(const simulator::Settings& s) {
-  auto server = simulator::Server::start(s);
-  if (!server.ok()) throw std::runtime_error(server.error().describe());
-  return std::move(*server);
-}
-
 TEST_F(FileStoreTest, ExportLandsTheExactSetARerunChangesNothingAndStatusWorks) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 6000, 1000}};
@@ -151,7 +141,7 @@ TEST_F(FileStoreTest, ExportLandsTheExactSetARerunChangesNothingAndStatusWorks) 
   sim.faults.truncated_body.count = 1;
   sim.faults.malformed_record.count = 1;
   sim.faults.invalid_utf8.count = 1;
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto r = run(export_args(*server, "bulk:users", job));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -187,7 +177,7 @@ TEST_F(FileStoreTest, KillNineMidExportThenARerunLandsTheExactSetAndLeavesNoTemp
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
   sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   args.insert(args.end(), {"--concurrency", "2"});

@@ -15,6 +15,7 @@
 #include "../integration/postgres_test_support.hpp"
 #include "app/detail/verify.hpp"
 #include "child_process.hpp"
+#include "export_cli.hpp"
 
 namespace gb::testing {
 namespace {
@@ -34,24 +35,7 @@ class PostgresCliTest : public ::testing::Test {
   }
   std::vector<std::string> export_args(const simulator::Server& server, const std::string& type,
                                        const std::string& job_id) {
-    return {"export",
-            "--api-url",
-            server.base_url(),
-            "--login-url",
-            server.base_url(),
-            "--type",
-            type,
-            "--job-id",
-            job_id,
-            "--sink",
-            url_,
-            "--poll-interval",
-            "1",
-            "--no-progress",
-            "--log-level",
-            "warn",
-            "--spill-dir",
-            dir_.path().string()};
+    return export_cli_args(server, type, job_id, url_, dir_.path().string());
   }
   app::JobCheck check(const simulator::Server& server, const std::string& job_id) {
     pgtest::Reader r(url_);
@@ -74,12 +58,6 @@ class PostgresCliTest : public ::testing::Test {
   std::string url_;
 };
 
-std::unique_ptr<simulator::Server> start(const simulator::Settings& s) {
-  auto server = simulator::Server::start(s);
-  if (!server.ok()) throw std::runtime_error(server.error().describe());
-  return std::move(*server);
-}
-
 TEST_F(PostgresCliTest, ExportLandsTheExactSetARerunChangesNothingAndStatusShowsIt) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 6000, 1000}};
@@ -88,7 +66,7 @@ TEST_F(PostgresCliTest, ExportLandsTheExactSetARerunChangesNothingAndStatusShows
   sim.faults.malformed_record.count = 1;
   sim.faults.invalid_utf8.count = 1;
   sim.faults.nul_escape.count = 2;
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto r = run(export_args(*server, "bulk:users", job));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -116,7 +94,7 @@ TEST_F(PostgresCliTest, KillNineInTheMiddleThenARerunLandsTheExactSet) {
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
   sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   args.insert(args.end(), {"--concurrency", "2"});
@@ -151,7 +129,7 @@ TEST_F(PostgresCliTest, TheServerRestartedMidExportCostsARetryNotARecord) {
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
   sim.faults.slow.probability = 1.0;                // every call takes a while: time to restart mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   args.insert(args.end(), {"--concurrency", "2"});
@@ -178,7 +156,7 @@ TEST_F(PostgresCliTest, TheServerRestartedMidExportCostsARetryNotARecord) {
 TEST_F(PostgresCliTest, TwoExportsOfOneJobRacingLandEachRecordOnce) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:interactions", 20000, 1000}};
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   Child a(args, kSimEnv, (dir_.path() / "oa").string(), (dir_.path() / "ea").string());

@@ -15,6 +15,7 @@
 #include "../integration/export_harness.hpp"
 #include "../integration/ledger_check.hpp"
 #include "child_process.hpp"
+#include "export_cli.hpp"
 
 namespace gb::testing {
 namespace {
@@ -146,18 +147,12 @@ class InterruptE2eTest : public ::testing::Test {
   TempDir dir_;
 };
 
-std::unique_ptr<simulator::Server> start(const simulator::Settings& s) {
-  auto server = simulator::Server::start(s);
-  if (!server.ok()) throw std::runtime_error(server.error().describe());
-  return std::move(*server);
-}
-
 TEST_F(InterruptE2eTest, CtrlCInTheMiddleExits130LandsNoPartialChunkAndTheSameCommandResumes) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
   sim.faults.slow.probability = 1.0;                // every call takes a while: time to stop it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto args = export_args(*server, job);
   ChildResult first;
@@ -197,7 +192,7 @@ TEST_F(InterruptE2eTest, CtrlCWhileAJobIsQueuedEndsTheWaitAtOnceWithNothingLande
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:interactions", 1000, 1000}};
   sim.job_seconds = 3600;  // the job stays queued/processing for an hour
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, job);
   *(std::find(args.begin(), args.end(), "--poll-interval") + 1) = "3600";

@@ -18,6 +18,7 @@
 #include "../integration/export_harness.hpp"
 #include "app/detail/verify.hpp"
 #include "child_process.hpp"
+#include "export_cli.hpp"
 #include "testing/s3_server.hpp"
 
 namespace gb::testing {
@@ -64,26 +65,7 @@ class S3CliTest : public ::testing::Test {
   std::string state_url() const { return "sqlite:" + (dir_.path() / "state.db").string(); }
   std::vector<std::string> export_args(const simulator::Server& server, const std::string& type,
                                        const std::string& job_id, bool gzip = false) {
-    return {"export",
-            "--api-url",
-            server.base_url(),
-            "--login-url",
-            server.base_url(),
-            "--type",
-            type,
-            "--job-id",
-            job_id,
-            "--sink",
-            sink_url(gzip),
-            "--state",
-            state_url(),
-            "--poll-interval",
-            "1",
-            "--no-progress",
-            "--log-level",
-            "warn",
-            "--spill-dir",
-            dir_.path().string()};
+    return export_cli_args(server, type, job_id, sink_url(gzip), dir_.path().string(), {"--state", state_url()});
   }
 
   struct ReadBack {
@@ -118,12 +100,6 @@ class S3CliTest : public ::testing::Test {
   std::unique_ptr<fixtures::S3Server> s3_;
 };
 
-std::unique_ptr<simulator::Server> start(const simulator::Settings& s) {
-  auto server = simulator::Server::start(s);
-  if (!server.ok()) throw std::runtime_error(server.error().describe());
-  return std::move(*server);
-}
-
 TEST_F(S3CliTest, ExportLandsTheExactSetARerunChangesNothingAndStatusShowsIt) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:users", 6000, 1000}};
@@ -132,7 +108,7 @@ TEST_F(S3CliTest, ExportLandsTheExactSetARerunChangesNothingAndStatusShowsIt) {
   sim.faults.malformed_record.count = 1;
   sim.faults.invalid_utf8.count = 1;
   sim.faults.nul_escape.count = 1;
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   const auto r = run(export_args(*server, "bulk:users", job));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -164,7 +140,7 @@ TEST_F(S3CliTest, KillNineMidExportThenARerunLandsTheExactSetGzipped) {
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
   sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start(sim);
+  auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job, /*gzip=*/true);
   args.insert(args.end(), {"--concurrency", "2"});
