@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "common/bench_records.hpp"
 #include "common/bench_stats.hpp"
 #include "simulator/data.hpp"
 #include "sinks/files/file_object_store.hpp"
@@ -45,7 +46,7 @@ namespace fs = std::filesystem;
 using gb::bench::median;
 using gb::records::RecordBatch;
 
-constexpr std::size_t kBatchRecords = 500;  // what a parser hands over at a time
+using gb::bench::LendingSource;
 constexpr std::size_t kPiece = std::size_t{1} << 20;
 
 [[noreturn]] void die(const std::string& message) {
@@ -66,55 +67,22 @@ struct Data {
 };
 
 Data make_data(std::uint64_t records, std::uint64_t chunks) {
-  gb::simulator::DataParams params;
-  params.job_id = "bench-job";
-  params.kind = gb::simulator::JobKind::kConversations;
-  params.records = records;
+  auto rows = gb::bench::make_bench_records(records, chunks);
   Data data;
-  const std::uint64_t per_chunk = (records + chunks - 1) / chunks;
-  for (std::uint64_t i = 0; i < records; ++i) {
-    if (i % per_chunk == 0) data.chunks.push_back({fmt::format("chunk-{:04}", data.chunks.size()), {}, {}});
-    auto& chunk = data.chunks.back();
-    const std::uint64_t ordinal = i % per_chunk;
-    if (ordinal % kBatchRecords == 0) chunk.batches.emplace_back();
-    std::string raw;
-    gb::simulator::append_record(raw, params, i);
-    chunk.ndjson += raw;
-    chunk.ndjson += '\n';
-    data.bytes += raw.size() + 1;
-    chunk.batches.back().raw_bytes += raw.size();
-    chunk.batches.back().records.push_back({ordinal, gb::simulator::record_key(params, i), std::move(raw)});
+  data.records = rows.records;
+  for (auto& c : rows.chunks) {
+    Chunk chunk{std::move(c.id), std::move(c.batches), {}};
+    for (const auto& batch : chunk.batches) {
+      for (const auto& r : batch.records) {
+        chunk.ndjson += r.raw;
+        chunk.ndjson += '\n';
+      }
+    }
+    data.bytes += chunk.ndjson.size();
+    data.chunks.push_back(std::move(chunk));
   }
-  data.records = records;
   return data;
 }
-
-// Lends the chunk's batches by swapping them in and back (as bench_sinks
-// does): the pipeline hands over fresh batches, so copying them would time
-// the benchmark, not the landing.
-class LendingSource final : public gb::sinks::BatchSource {
- public:
-  explicit LendingSource(std::vector<RecordBatch>& batches) : batches_(batches) {}
-  ~LendingSource() override { give_back(); }
-  LendingSource(const LendingSource&) = delete;
-  LendingSource& operator=(const LendingSource&) = delete;
-  gb::Result<bool> next(RecordBatch& batch) override {
-    give_back();
-    if (next_ >= batches_.size()) return false;
-    lent_ = &batch;
-    std::swap(batch, batches_[next_++]);
-    return true;
-  }
-
- private:
-  void give_back() {
-    if (lent_ != nullptr) std::swap(*lent_, batches_[next_ - 1]);
-    lent_ = nullptr;
-  }
-  std::vector<RecordBatch>& batches_;
-  std::size_t next_ = 0;
-  RecordBatch* lent_ = nullptr;
-};
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

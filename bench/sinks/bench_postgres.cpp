@@ -49,6 +49,7 @@
 #include "app/detail/verify.hpp"
 #include "app/store_url.hpp"
 #include "base/log.hpp"
+#include "common/bench_records.hpp"
 #include "simulator/data.hpp"
 #include "simulator/simulator.hpp"
 #include "sinks/postgres/detail/pg_copy.hpp"
@@ -61,46 +62,13 @@ using gb::records::RecordBatch;
 using gb::sinks::PostgresCopyFormat;
 using gb::sinks::PostgresLandingMode;
 
-constexpr std::size_t kBatchRecords = 500;  // what a parser hands over at a time
-
-struct Chunk {
-  std::string id;
-  std::vector<RecordBatch> batches;
-};
-
-struct Data {
-  std::string job_id = "bench-job";
-  std::vector<Chunk> chunks;
-  std::uint64_t records = 0;
-  std::uint64_t bytes = 0;
-};
+using gb::bench::kBatchRecords;
+using Chunk = gb::bench::BenchChunk;
+using Data = gb::bench::BenchRecords;
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "bench_postgres: %s\n", what.c_str());
   std::exit(1);
-}
-
-Data make_data(std::uint64_t records, std::uint64_t chunks, std::size_t record_bytes) {
-  gb::simulator::DataParams params;
-  params.job_id = "bench-job";
-  params.kind = gb::simulator::JobKind::kConversations;
-  params.records = records;
-  params.record_bytes = record_bytes;
-  Data data;
-  const std::uint64_t per_chunk = (records + chunks - 1) / chunks;
-  for (std::uint64_t i = 0; i < records; ++i) {
-    if (i % per_chunk == 0) data.chunks.push_back({fmt::format("chunk-{:04}", data.chunks.size()), {}});
-    auto& batches = data.chunks.back().batches;
-    const std::uint64_t ordinal = i % per_chunk;
-    if (ordinal % kBatchRecords == 0) batches.emplace_back();
-    std::string raw;
-    gb::simulator::append_record(raw, params, i);
-    data.bytes += raw.size();
-    batches.back().raw_bytes += raw.size();
-    batches.back().records.push_back({ordinal, gb::simulator::record_key(params, i), std::move(raw)});
-  }
-  data.records = records;
-  return data;
 }
 
 // Hands a chunk's prepared batches to the sink (copies: the data is reused).
@@ -527,7 +495,7 @@ int main(int argc, char** argv) {
     return end_to_end(server,
                       {records, chunks, record_bytes, runs, threads, concurrency, memory_budget_mb, gzip, type});
   }
-  const Data data = make_data(records, chunks, record_bytes);
+  const Data data = gb::bench::make_bench_records(records, chunks, record_bytes);
   std::printf("%llu records, %.1f MB (%.0f B/record) in %llu chunks, %d landing thread(s), %d runs\n",
               static_cast<unsigned long long>(data.records), static_cast<double>(data.bytes) / 1e6,
               static_cast<double>(data.bytes) / static_cast<double>(data.records),

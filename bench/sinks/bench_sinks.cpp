@@ -21,6 +21,7 @@
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "common/bench_records.hpp"
 #include "simulator/data.hpp"
 #include "sinks/sqlite/detail/sqlite_db.hpp"
 #include "sinks/sqlite/detail/sqlite_schema.hpp"
@@ -32,43 +33,9 @@ namespace fs = std::filesystem;
 using gb::records::RecordBatch;
 using gb::sinks::SqliteSettings;
 
-constexpr std::size_t kBatchRecords = 500;  // what a parser hands over at a time
-
-struct Chunk {
-  std::string id;
-  std::vector<RecordBatch> batches;
-};
-
-struct Data {
-  std::vector<Chunk> chunks;
-  std::uint64_t records = 0;
-  std::uint64_t bytes = 0;
-};
-
-// The simulator's own conversation records (the rows an export of it lands),
-// optionally padded to at least `record_bytes`.
-Data make_data(std::uint64_t records, std::uint64_t chunks, std::size_t record_bytes) {
-  gb::simulator::DataParams params;
-  params.job_id = "bench-job";
-  params.kind = gb::simulator::JobKind::kConversations;
-  params.records = records;
-  params.record_bytes = record_bytes;
-  Data data;
-  const std::uint64_t per_chunk = (records + chunks - 1) / chunks;
-  for (std::uint64_t i = 0; i < records; ++i) {
-    if (i % per_chunk == 0) data.chunks.push_back({fmt::format("chunk-{:04}", data.chunks.size()), {}});
-    auto& batches = data.chunks.back().batches;
-    const std::uint64_t ordinal = i % per_chunk;
-    if (ordinal % kBatchRecords == 0) batches.emplace_back();
-    std::string raw;
-    gb::simulator::append_record(raw, params, i);
-    data.bytes += raw.size();
-    batches.back().raw_bytes += raw.size();
-    batches.back().records.push_back({ordinal, gb::simulator::record_key(params, i), std::move(raw)});
-  }
-  data.records = records;
-  return data;
-}
+using gb::bench::kBatchRecords;
+using gb::bench::LendingSource;
+using Data = gb::bench::BenchRecords;
 
 // Generates records on the fly, a batch at a time, until `bytes` have been
 // produced: one huge chunk without holding it in memory.
@@ -93,30 +60,6 @@ class GeneratingSource final : public gb::sinks::BatchSource {
   std::uint64_t bytes_;
   std::uint64_t produced_ = 0;
   std::uint64_t next_ = 0;
-};
-
-// Lends the prepared batches to the sink without copying: swaps each one in,
-// and back out on the next call, so the data survives for the next run.
-class LendingSource final : public gb::sinks::BatchSource {
- public:
-  explicit LendingSource(std::vector<RecordBatch>& batches) : batches_(batches) {}
-  ~LendingSource() override { give_back(); }
-  gb::Result<bool> next(RecordBatch& batch) override {
-    give_back();
-    if (next_ >= batches_.size()) return false;
-    lent_ = &batch;
-    std::swap(batch, batches_[next_++]);
-    return true;
-  }
-
- private:
-  void give_back() {
-    if (lent_ != nullptr) std::swap(*lent_, batches_[next_ - 1]);
-    lent_ = nullptr;
-  }
-  std::vector<RecordBatch>& batches_;
-  std::size_t next_ = 0;
-  RecordBatch* lent_ = nullptr;
 };
 
 fs::path g_work_dir;  // removed on every way out, so failed runs leave no 350 MB files behind
@@ -281,7 +224,7 @@ int main(int argc, char** argv) {
 
   std::printf("generating %llu records in %llu chunks...\n", static_cast<unsigned long long>(records),
               static_cast<unsigned long long>(chunks));
-  Data data = make_data(records, chunks, record_bytes);
+  Data data = gb::bench::make_bench_records(records, chunks, record_bytes);
   const double mb = static_cast<double>(data.bytes) / 1e6;
   std::printf("%.1f MB of JSON, %.0f bytes a record on average; %d runs each, medians\n\n", mb,
               static_cast<double>(data.bytes) / static_cast<double>(records), runs);
