@@ -43,9 +43,8 @@ class MemoryBudget {
   // that holds nothing: waits while they do not fit and admitted or settled
   // bytes on their way back would make room; false (nothing taken) when
   // they do not fit and waiting cannot help. Served in ticket order with
-  // reserve_or_wait(). Admitting
-  // chunks whole keeps downloads from filling the budget with partial
-  // chunks, which then have to spill.
+  // reserve_or_wait(). Admitting chunks whole keeps downloads from filling
+  // the budget with partial chunks, which then have to spill.
   bool admit(std::uint64_t bytes, std::uint64_t ticket);
   // A new ticket for reserve_or_wait: increasing, so older holders first.
   std::uint64_t next_ticket();
