@@ -89,7 +89,7 @@ Result<pipeline::ExportOutcome> run_export(const ExportOptions& options, const c
   settings.credentials = std::move(*credentials);
   if (auto valid = config::validate(settings); !valid.ok()) return std::move(valid).error();
 
-  auto store = open_store(options.sink_url, options.state_url, env);
+  auto store = open_store(options.sink_url, options.state_url, env, options.spill_dir);
   if (!store.ok()) return std::move(store).error();
   // The breaker's state goes to the store, where `status` shows it. A change
   // may wait for a landing in progress: changes are rare, landings short.

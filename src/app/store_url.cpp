@@ -140,7 +140,8 @@ Status check_store_urls(std::string_view sink_url, std::string_view state_url) {
   return ok_status();
 }
 
-Result<Store> open_store(std::string_view sink_url, std::string_view state_url, const config::EnvLookup& env) {
+Result<Store> open_store(std::string_view sink_url, std::string_view state_url, const config::EnvLookup& env,
+                         const std::filesystem::path& temp_dir) {
   auto sink = parse(sink_url, "--sink", kSinkForms);
   if (!sink.ok()) return std::move(sink).error();
   auto state_at = state_url_for(*sink, state_url);
@@ -165,6 +166,7 @@ Result<Store> open_store(std::string_view sink_url, std::string_view state_url, 
     auto s3 = sinks::parse_s3_url(sink->url);
     if (!s3.ok()) return std::move(s3).error();
     if (auto st = sinks::credentials_from_environment(*s3, env); !st.ok()) return std::move(st).error();
+    if (!temp_dir.empty()) s3->spool_dir = temp_dir;
     auto objects = sinks::S3ObjectStore::open(*s3);
     if (!objects.ok()) return std::move(objects).error();
     sinks::ObjectLandingSettings settings;

@@ -8,6 +8,7 @@
 //   --sink file:DIR                     NDJSON files; state in DIR/.genesys-bulk-state.db
 //                                       unless --state says otherwise
 //   --state sqlite:PATH | postgresql://...   where an object store's ledger lives
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,9 +36,12 @@ struct Store {
 Status check_store_urls(std::string_view sink_url, std::string_view state_url);
 
 // Opens (creating tables, files or directories as needed) the store.
-// `env` gives an S3 sink its credentials (AWS_ACCESS_KEY_ID, ...).
+// `env` gives an S3 sink its credentials (AWS_ACCESS_KEY_ID, ...);
+// `temp_dir`, where an S3 sink spools objects too large to hold (empty: the
+// system's temp dir, as for spill files).
 Result<Store> open_store(std::string_view sink_url, std::string_view state_url,
-                         const config::EnvLookup& env = config::process_env());
+                         const config::EnvLookup& env = config::process_env(),
+                         const std::filesystem::path& temp_dir = {});
 
 // Opens only the state store, for `status`: kInvalidInput "no store at PATH"
 // when it would be a SQLite file that does not exist yet (opening would

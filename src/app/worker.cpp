@@ -73,7 +73,7 @@ int child_main(const Plan& plan, const worker::ChildContext& context) {
     log::error(what).field("error", e.describe()).emit();
     return kExitTempFail;
   };
-  auto store = open_store(o.sink_url, o.state_url);
+  auto store = open_store(o.sink_url, o.state_url, config::process_env(), o.spill_dir);
   if (!store) return fail("cannot open the store", store.error());
   auto stack = ApiStack::build(o.settings, system_clock(), system_sleeper(), o.compress);
   if (!stack) return fail("cannot build the API client", stack.error());

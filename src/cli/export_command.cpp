@@ -117,7 +117,9 @@ void add_export_command(CLI::App& app, int& exit_code) {
                   "MB; a larger record goes to the quarantine whole (at most half the memory budget, less 1 MB)")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1e6));
-  cmd->add_option("--spill-dir", o.spill_dir, "Where spill files go (default: the system temp dir)");
+  cmd->add_option("--spill-dir", o.spill_dir,
+                  "Where temporary files go: spilled chunks, S3 objects being uploaded (default: the system temp dir)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--breaker-threshold", s.breaker.failure_threshold, "Consecutive 429/503 that pause all calls")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));

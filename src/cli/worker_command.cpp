@@ -90,7 +90,9 @@ void add_worker_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-outage", flags->max_outage_s, "Seconds of API outage a slice waits out before retrying later")
       ->capture_default_str()
       ->check(CLI::Range(1, 7 * 24 * 3600));
-  cmd->add_option("--spill-dir", o.spill_dir, "Where spill files go (default: the system temp dir)");
+  cmd->add_option("--spill-dir", o.spill_dir,
+                  "Where temporary files go: spilled chunks, S3 objects being uploaded (default: the system temp dir)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-compression", flags->no_compression, "Ask for uncompressed bodies");
   add_log_options(*cmd, flags->global);
   cmd->callback([flags, &exit_code] { exit_code = run(*flags); });

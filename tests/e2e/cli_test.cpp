@@ -227,6 +227,13 @@ TEST_F(CliTest, BadInputGivesOneClearLineAndExitStatusTwo) {
   r = run({"export", "--concurrency", "lots"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("--concurrency"));
+
+  args = export_args(*server, "bulk:users", job);
+  args.back() = (dir_.path() / "no-such-dir").string();  // --spill-dir
+  r = run(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--spill-dir"));
+  EXPECT_THAT(r.err, HasSubstr("no-such-dir"));
 }
 
 int error_lines(const std::string& err) {
