@@ -311,10 +311,10 @@ ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_i
   run.store_busy = outcome->store_busy_seconds;
   run.records = outcome->records;
   run.bytes = outcome->bytes;
-  // Cursor pages come one after another, each landed by the one writer.
+  // Cursor pages download one after another; as many writers land them as for chunks.
   const bool pages = request.type.paged();
   run.concurrency = pages ? 1 : ps.concurrency;
-  run.landing_threads = pages ? 1 : std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency);
+  run.landing_threads = std::clamp(store->landing->max_concurrent_landings(), 1, ps.concurrency);
   run.server_cpu = s1 - s0;
   run.client_cpu = c1 - c0;
   return run;

@@ -404,8 +404,13 @@ Status ExportPipeline::land_pages(const ExportRequest& request, ExportOutcome& o
   }
   Reservation writer_memory(*budget_);
   writer_memory.grow_waiting(landing_.memory_bytes() + kUnaccountedBytes);  // as land_bulk's
-  // Capacity 1: the next page downloads while the previous one is stored.
-  detail::LandingWriter writer(landing_, 1, 1, clock_);
+  // Pages come one after another, but a store that takes several landings
+  // at once lands several pages at once while the next ones download: each
+  // page's ledger row keeps the cursor of the page after it, so a rerun
+  // resumes from any set of landed pages. One writer for SQLite: the next
+  // page downloads while the previous one is stored.
+  const int writers = landing_threads();
+  detail::LandingWriter writer(landing_, writers, static_cast<std::size_t>(writers), clock_);
   const PageUnit unit(units_);
   std::string cursor;
   progress_.chunks_known(0, 0);  // the number of pages is known at the last one

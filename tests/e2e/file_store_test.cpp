@@ -172,6 +172,41 @@ TEST_F(FileStoreTest, ExportLandsTheExactSetARerunChangesNothingAndStatusWorks) 
   EXPECT_THAT(s.out, HasSubstr("chunks 6/6 landed, 0 failed"));
 }
 
+// Cursor pages download one after another but land on as many writers as
+// the store takes (2 here), so a kill can leave any set of pages landed:
+// each page's ledger row keeps the cursor of the next, and a rerun resumes
+// from whatever landed.
+TEST_F(FileStoreTest, CursorPagesLandOnSeveralWritersAndARerunAfterKillNineLandsTheExactSet) {
+  auto sim = quick_simulator();
+  sim.jobs = {{"conversations", 20000, 1000}};
+  sim.faults.slow.probability = 1.0;  // every call takes a while: time to kill it mid-way
+  sim.faults.slow_delay = std::chrono::milliseconds(100);
+  auto server = start_simulator(sim);
+  const std::string job = server->jobs()[0].job_id;
+  auto args = export_args(*server, "conversations", job);
+  args.insert(args.end(), {"--page-size", "500"});  // 40 pages
+  {
+    Child child(args, kSimEnv, (dir_.path() / "o1").string(), (dir_.path() / "e1").string());
+    for (int i = 0; i < 600 && chunk_objects(store_dir(), job).size() < 6; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    child.kill9();
+    EXPECT_EQ(child.wait().exit_code, -1);
+  }
+  const std::size_t before = chunk_objects(store_dir(), job).size();
+  EXPECT_GE(before, 6U);
+  EXPECT_LT(before, 40U);
+
+  const auto second = run(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto c = app::check_job(*server, job, read_back("conversations", job));
+  EXPECT_TRUE(c.exact()) << c.summary();
+  EXPECT_EQ(c.landed + c.quarantined, 20000U);
+  EXPECT_EQ(c.duplicates, 0U);
+  EXPECT_EQ(chunk_objects(store_dir(), job).size(), 40U);
+  EXPECT_TRUE(temporary_files().empty());
+}
+
 TEST_F(FileStoreTest, KillNineMidExportThenARerunLandsTheExactSetAndLeavesNoTemporaryFile) {
   auto sim = quick_simulator();
   sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
