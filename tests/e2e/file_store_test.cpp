@@ -123,6 +123,20 @@ class FileStoreTest : public ::testing::Test {
     }
     return landed;
   }
+  // Runs `args` and kills it -9 once `objects` of the job's objects have
+  // landed (or after 30 s).
+  void kill_nine_once_landed(const std::vector<std::string>& args, const std::string& job, std::size_t objects) {
+    Child child(args, kSimEnv, (dir_.path() / "o1").string(), (dir_.path() / "e1").string());
+    for (int i = 0; i < 600 && chunk_objects(store_dir(), job).size() < objects; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (i == 40 && !fs::exists(store_dir() / ".genesys-bulk-state.db") && chunk_objects(store_dir(), job).empty()) {
+        const auto r = child.wait();
+        FAIL() << "the export ended early: " << r.err;
+      }
+    }
+    child.kill9();
+    EXPECT_EQ(child.wait().exit_code, -1);
+  }
   std::vector<std::string> temporary_files() const {
     std::vector<std::string> out;
     for (const auto& e : fs::recursive_directory_iterator(store_dir())) {
@@ -172,74 +186,49 @@ TEST_F(FileStoreTest, ExportLandsTheExactSetARerunChangesNothingAndStatusWorks) 
   EXPECT_THAT(s.out, HasSubstr("chunks 6/6 landed, 0 failed"));
 }
 
-// Cursor pages download one after another but land on as many writers as
-// the store takes (2 here), so a kill can leave any set of pages landed:
-// each page's ledger row keeps the cursor of the next, and a rerun resumes
-// from whatever landed.
-TEST_F(FileStoreTest, CursorPagesLandOnSeveralWritersAndARerunAfterKillNineLandsTheExactSet) {
+// A kill -9 in the middle, then a rerun: the exact set lands, each record
+// once, and no temporary file is left. Chunks land two at a time here; so do
+// cursor pages, which download one after another, so a kill can leave any
+// set of pages landed: each page's ledger row keeps the next one's cursor,
+// and the rerun resumes from whatever landed.
+struct KillNineCase {
+  std::string type;
+  std::uint64_t records;
+  std::vector<std::string> extra_args;
+  std::size_t objects;  // chunks or pages
+};
+
+class FileStoreKillNineTest : public FileStoreTest, public ::testing::WithParamInterface<KillNineCase> {};
+
+TEST_P(FileStoreKillNineTest, MidExportThenARerunLandsTheExactSetAndLeavesNoTemporaryFile) {
+  const KillNineCase& k = GetParam();
   auto sim = quick_simulator();
-  sim.jobs = {{"conversations", 20000, 1000}};
+  sim.jobs = {{k.type, k.records, 1000}};
   sim.faults.slow.probability = 1.0;  // every call takes a while: time to kill it mid-way
   sim.faults.slow_delay = std::chrono::milliseconds(100);
   auto server = start_simulator(sim);
   const std::string job = server->jobs()[0].job_id;
-  auto args = export_args(*server, "conversations", job);
-  args.insert(args.end(), {"--page-size", "500"});  // 40 pages
-  {
-    Child child(args, kSimEnv, (dir_.path() / "o1").string(), (dir_.path() / "e1").string());
-    for (int i = 0; i < 600 && chunk_objects(store_dir(), job).size() < 6; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    child.kill9();
-    EXPECT_EQ(child.wait().exit_code, -1);
-  }
-  const std::size_t before = chunk_objects(store_dir(), job).size();
-  EXPECT_GE(before, 6U);
-  EXPECT_LT(before, 40U);
-
-  const auto second = run(args);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
-  const auto c = app::check_job(*server, job, read_back("conversations", job));
-  EXPECT_TRUE(c.exact()) << c.summary();
-  EXPECT_EQ(c.landed + c.quarantined, 20000U);
-  EXPECT_EQ(c.duplicates, 0U);
-  EXPECT_EQ(chunk_objects(store_dir(), job).size(), 40U);
-  EXPECT_TRUE(temporary_files().empty());
-}
-
-TEST_F(FileStoreTest, KillNineMidExportThenARerunLandsTheExactSetAndLeavesNoTemporaryFile) {
-  auto sim = quick_simulator();
-  sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
-  sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
-  sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start_simulator(sim);
-  const std::string job = server->jobs()[0].job_id;
-  auto args = export_args(*server, "bulk:interactions", job);
-  args.insert(args.end(), {"--concurrency", "2"});
-  {
-    Child child(args, kSimEnv, (dir_.path() / "o1").string(), (dir_.path() / "e1").string());
-    for (int i = 0; i < 600 && chunk_objects(store_dir(), job).size() < 4; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (i == 40 && !fs::exists(store_dir() / ".genesys-bulk-state.db") && chunk_objects(store_dir(), job).empty()) {
-        const auto r = child.wait();
-        FAIL() << "the export ended early: " << r.err;
-      }
-    }
-    child.kill9();
-    EXPECT_EQ(child.wait().exit_code, -1);
-  }
+  auto args = export_args(*server, k.type, job);
+  args.insert(args.end(), k.extra_args.begin(), k.extra_args.end());
+  ASSERT_NO_FATAL_FAILURE(kill_nine_once_landed(args, job, 4));
   const std::size_t before = chunk_objects(store_dir(), job).size();
   EXPECT_GE(before, 4U);
-  EXPECT_LT(before, 30U);
+  EXPECT_LT(before, k.objects);
 
   const auto second = run(args);
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  const auto c = app::check_job(*server, job, read_back("bulk:interactions", job));
+  const auto c = app::check_job(*server, job, read_back(k.type, job));
   EXPECT_TRUE(c.exact()) << c.summary();
-  EXPECT_EQ(c.landed, 30000U);
+  EXPECT_EQ(c.landed + c.quarantined, k.records);
   EXPECT_EQ(c.duplicates, 0U);
+  EXPECT_EQ(chunk_objects(store_dir(), job).size(), k.objects);
   EXPECT_TRUE(temporary_files().empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(ChunksAndPages, FileStoreKillNineTest,
+                         ::testing::Values(KillNineCase{"bulk:interactions", 30000, {"--concurrency", "2"}, 30},
+                                           KillNineCase{"conversations", 20000, {"--page-size", "500"}, 40}),
+                         [](const auto& info) { return info.index == 0 ? "Chunks" : "CursorPages"; });
 
 }  // namespace
 }  // namespace gb::testing
