@@ -172,8 +172,11 @@ TEST(Results, SubmitRedeliveredCreatesOneJob) {
   ASSERT_EQ(lines.size(), 1u) << worker->log();
   EXPECT_TRUE(lines[0].ok) << lines[0].raw << "\nworker:\n" << worker->log();
   EXPECT_EQ(lines[0].records, 4000);
-  // Both deliveries handled, the second by adopting the job.
-  EXPECT_TRUE(eventually([&] { return occurrences(worker->log(), "task succeeded task_id=" + id) == 2; }, 30s))
+  // Both deliveries handled, the second by adopting the job. At least two:
+  // a child killed after its continuation's publish was confirmed but
+  // before its ack leaves two chains of the first delivery (at least once,
+  // by design), each of which adopts the job too.
+  EXPECT_TRUE(eventually([&] { return occurrences(worker->log(), "task succeeded task_id=" + id) >= 2; }, 30s))
       << worker->log();
   EXPECT_GE(occurrences(worker->log(), "job found by its idempotency key"), 1) << worker->log();
   EXPECT_EQ(stats.count(kJobCreateRoute), 1) << worker->log();
