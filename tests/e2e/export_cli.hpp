@@ -1,11 +1,14 @@
 #pragma once
 // What the e2e tests share to run `genesys-bulk export` against the
 // simulator started in the test process.
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "../integration/export_harness.hpp"
 #include "simulator/simulator.hpp"
 
 namespace gb::testing {
@@ -15,6 +18,18 @@ inline std::unique_ptr<simulator::Server> start_simulator(const simulator::Setti
   auto server = simulator::Server::start(s);
   if (!server.ok()) throw std::runtime_error(server.error().describe());
   return std::move(*server);
+}
+
+// The test simulator with one job of `records` (chunks or pages of 1,000)
+// whose every API call takes 100 ms: time for a test to kill, stop or
+// restart something while the export is mid-way.
+inline simulator::Settings slow_simulator(const std::string& type = "bulk:interactions",
+                                          std::uint64_t records = 30000) {
+  simulator::Settings sim = quick_simulator();
+  sim.jobs = {{type, records, 1000}};
+  sim.faults.slow.probability = 1.0;
+  sim.faults.slow_delay = std::chrono::milliseconds(100);
+  return sim;
 }
 
 // `export` of the simulator's job `job_id` into `sink`, polling every

@@ -202,11 +202,7 @@ class FileStoreKillNineTest : public FileStoreTest, public ::testing::WithParamI
 
 TEST_P(FileStoreKillNineTest, MidExportThenARerunLandsTheExactSetAndLeavesNoTemporaryFile) {
   const KillNineCase& k = GetParam();
-  auto sim = quick_simulator();
-  sim.jobs = {{k.type, k.records, 1000}};
-  sim.faults.slow.probability = 1.0;  // every call takes a while: time to kill it mid-way
-  sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start_simulator(sim);
+  auto server = start_simulator(slow_simulator(k.type, k.records));
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, k.type, job);
   args.insert(args.end(), k.extra_args.begin(), k.extra_args.end());

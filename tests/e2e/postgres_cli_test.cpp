@@ -90,11 +90,7 @@ TEST_F(PostgresCliTest, ExportLandsTheExactSetARerunChangesNothingAndStatusShows
 }
 
 TEST_F(PostgresCliTest, KillNineInTheMiddleThenARerunLandsTheExactSet) {
-  auto sim = quick_simulator();
-  sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
-  sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
-  sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start_simulator(sim);
+  auto server = start_simulator(slow_simulator());  // 30 chunks
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   args.insert(args.end(), {"--concurrency", "2"});
@@ -125,11 +121,7 @@ TEST_F(PostgresCliTest, KillNineInTheMiddleThenARerunLandsTheExactSet) {
 // lands the exact set. (An export that landed everything it had in flight
 // before or after the restart ends 0 at once: the pool reconnects.)
 TEST_F(PostgresCliTest, TheServerRestartedMidExportCostsARetryNotARecord) {
-  auto sim = quick_simulator();
-  sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
-  sim.faults.slow.probability = 1.0;                // every call takes a while: time to restart mid-way
-  sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start_simulator(sim);
+  auto server = start_simulator(slow_simulator());  // 30 chunks
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job);
   args.insert(args.end(), {"--concurrency", "2"});

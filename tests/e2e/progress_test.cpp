@@ -148,11 +148,7 @@ class InterruptE2eTest : public ::testing::Test {
 };
 
 TEST_F(InterruptE2eTest, CtrlCInTheMiddleExits130LandsNoPartialChunkAndTheSameCommandResumes) {
-  auto sim = quick_simulator();
-  sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
-  sim.faults.slow.probability = 1.0;                // every call takes a while: time to stop it mid-way
-  sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start_simulator(sim);
+  auto server = start_simulator(slow_simulator());  // 30 chunks
   const std::string job = server->jobs()[0].job_id;
   const auto args = export_args(*server, job);
   ChildResult first;

@@ -136,11 +136,7 @@ TEST_F(S3CliTest, ExportLandsTheExactSetARerunChangesNothingAndStatusShowsIt) {
 }
 
 TEST_F(S3CliTest, KillNineMidExportThenARerunLandsTheExactSetGzipped) {
-  auto sim = quick_simulator();
-  sim.jobs = {{"bulk:interactions", 30000, 1000}};  // 30 chunks
-  sim.faults.slow.probability = 1.0;                // every call takes a while: time to kill it mid-way
-  sim.faults.slow_delay = std::chrono::milliseconds(100);
-  auto server = start_simulator(sim);
+  auto server = start_simulator(slow_simulator());  // 30 chunks
   const std::string job = server->jobs()[0].job_id;
   auto args = export_args(*server, "bulk:interactions", job, /*gzip=*/true);
   args.insert(args.end(), {"--concurrency", "2"});
