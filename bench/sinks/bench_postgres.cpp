@@ -24,7 +24,10 @@
 // few fields and a filler string; --type conversations exports an analytics
 // conversation details job instead (nested conversation records, padded the
 // same way, as the modes above land), in --chunks cursor pages fetched one
-// after another.
+// after another. For chunks, each run also measures the ceiling of any
+// export here: the same chunks downloaded by the export's HTTP client, split
+// by its splitter and COPYed as they arrive, with nothing checked (no parse,
+// no jsonb check, no ledger), as a share of the raw COPY.
 //   bench_postgres --end-to-end [--runs 3] [--concurrency N] [--memory-budget-mb M] [--gzip]
 //                  [--type bulk:interactions|conversations]
 #include <dirent.h>
@@ -50,6 +53,7 @@
 #include "app/store_url.hpp"
 #include "base/log.hpp"
 #include "common/bench_records.hpp"
+#include "records/array_splitter.hpp"
 #include "simulator/data.hpp"
 #include "simulator/simulator.hpp"
 #include "sinks/postgres/detail/pg_copy.hpp"
@@ -271,14 +275,20 @@ struct ExportRun {
 
 // `genesys-bulk export --sink URL --job-id JOB` in-process, as bench_pipeline
 // does it for SQLite; dies unless exactly the simulator's set landed.
-ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_id, const std::string& url,
-                      const E2eOptions& o, pid_t postmaster) {
+// What `export` is configured with against the in-process simulator.
+gb::config::Settings export_settings(const gb::simulator::Server& sim, const E2eOptions& o) {
   gb::config::Settings settings;
   settings.hosts.api_url = settings.hosts.login_url = sim.base_url();
   settings.credentials = {"sim-client", "sim-secret"};
   settings.rate.requests = 1'000'000;
   if (o.concurrency > 0) settings.download.concurrency = o.concurrency;
   settings.download.page_size = static_cast<int>((o.records + o.chunks - 1) / o.chunks);  // cursor pages
+  return settings;
+}
+
+ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_id, const std::string& url,
+                      const E2eOptions& o, pid_t postmaster) {
+  const gb::config::Settings settings = export_settings(sim, o);
   auto store = gb::app::open_store(url, "");
   if (!store.ok()) die(store.error().describe());
   auto stack = gb::app::ApiStack::build(settings, gb::system_clock(), gb::system_sleeper(), o.gzip);
@@ -318,6 +328,82 @@ ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_i
   run.server_cpu = s1 - s0;
   run.client_cpu = c1 - c0;
   return run;
+}
+
+// The most any export can reach here: the same chunks downloaded from the
+// same simulator with the export's own HTTP client (bulk jobs), split into
+// records by its splitter and COPYed as they arrive on `threads`
+// connections, one transaction per chunk, with nothing checked: no parse,
+// no jsonb check, no ledger, no memory budget. Keys come from `rows` (what
+// the export landed). The seconds it took.
+double transport_only(const gb::simulator::Server& sim, const std::string& job_id, const std::string& url,
+                      const Data& rows, const E2eOptions& o) {
+  std::map<std::string, std::vector<std::string_view>> keys;  // chunk id -> key by ordinal
+  for (const auto& chunk : rows.chunks) {
+    auto& by_ordinal = keys[chunk.id];
+    for (const auto& batch : chunk.batches) {
+      for (const auto& r : batch.records) {
+        if (r.ordinal >= by_ordinal.size()) by_ordinal.resize(r.ordinal + 1);
+        by_ordinal[r.ordinal] = r.key;
+      }
+    }
+  }
+  auto stack = gb::app::ApiStack::build(export_settings(sim, o), gb::system_clock(), gb::system_sleeper(), o.gzip);
+  if (!stack.ok()) die(stack.error().describe());
+  const auto type = *gb::api::ExportType::parse(o.type);
+  auto job = (*stack)->jobs().get_job(type, job_id);
+  if (!job.ok()) die(job.error().describe());
+  std::vector<PGconn*> conns;
+  for (int t = 0; t < o.threads; ++t) {
+    conns.push_back(PQconnectdb(url.c_str()));
+    if (PQstatus(conns.back()) != CONNECTION_OK) die(PQerrorMessage(conns.back()));
+  }
+  const std::string sql = gb::sinks::detail::pg::copy_records_sql("records", PostgresCopyFormat::kBinary);
+  std::atomic<std::size_t> next{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < o.threads; ++t) {
+    pool.emplace_back([&, t] {
+      PGconn* conn = conns[static_cast<std::size_t>(t)];
+      for (std::size_t i = next++; i < job->chunks.size(); i = next++) {
+        const gb::api::ChunkInfo& chunk = job->chunks[i];
+        const auto& by_ordinal = keys.at(chunk.chunk_id);
+        exec_or_die(conn, "BEGIN");
+        PGresult* res = PQexec(conn, sql.c_str());
+        if (PQresultStatus(res) != PGRES_COPY_IN) die(PQresultErrorMessage(res));
+        PQclear(res);
+        std::string buf;
+        gb::sinks::detail::pg::copy_header(buf, PostgresCopyFormat::kBinary);
+        std::uint64_t ordinal = 0;
+        gb::records::ArraySplitter splitter({}, [&](std::string_view element) {
+          gb::sinks::detail::pg::copy_record_row(buf, PostgresCopyFormat::kBinary, job_id, chunk.chunk_id, ordinal,
+                                                 by_ordinal.at(ordinal), element);
+          ++ordinal;
+          if (buf.size() >= 256 * 1024) {
+            if (PQputCopyData(conn, buf.data(), static_cast<int>(buf.size())) != 1) die(PQerrorMessage(conn));
+            buf.clear();
+          }
+          return gb::ok_status();
+        });
+        auto fed = (*stack)->jobs().download_chunk(chunk, [&](std::string_view bytes) { return splitter.feed(bytes); });
+        if (!fed.ok()) die(fed.error().describe());
+        if (auto done = splitter.finish(); !done.ok()) die(done.error().describe());
+        gb::sinks::detail::pg::copy_trailer(buf, PostgresCopyFormat::kBinary);
+        if (PQputCopyData(conn, buf.data(), static_cast<int>(buf.size())) != 1 || PQputCopyEnd(conn, nullptr) != 1) {
+          die(PQerrorMessage(conn));
+        }
+        while (PGresult* r = PQgetResult(conn)) {
+          if (PQresultStatus(r) != PGRES_COMMAND_OK) die(PQresultErrorMessage(r));
+          PQclear(r);
+        }
+        exec_or_die(conn, "COMMIT");
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  const double seconds = seconds_since(t0);
+  for (auto* c : conns) PQfinish(c);
+  return seconds;
 }
 
 // The rows that landed in `url`'s `records`, as the raw COPY's input: one
@@ -383,7 +469,15 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
     execute(server.url("postgres"), "CREATE DATABASE " + name);
     return server.url(name);
   };
+  auto schema_db = [&] {  // the schema exactly as the sink makes it, outside the timing
+    const std::string url = fresh_db();
+    gb::sinks::PostgresSettings s;
+    s.url = url;
+    if (auto sink = gb::sinks::PostgresSink::open(s); !sink) die(sink.error().describe());
+    return url;
+  };
   (void)export_once(**simulator, job_id, fresh_db(), o, server.pid());  // warms the simulator's chunk cache
+  const bool chunks = !gb::api::ExportType::parse(o.type)->paged();
 
   std::printf(
       "end to end: %s, %llu records of ~%zu B in %llu chunks, %s on the wire, %d runs; "
@@ -392,6 +486,7 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
       static_cast<unsigned long long>(o.chunks), o.gzip ? "gzip" : "identity", o.runs, load_average().c_str());
   std::vector<double> e2e_rps, e2e_mbs, raw_rps, raw_mbs, ratios, busy;
   std::vector<double> e2e_server_cpu, e2e_client_cpu, raw_server_cpu, raw_client_cpu;
+  std::vector<double> transport_rps, transport_ratios;
   ExportRun last;
   for (int r = 0; r < o.runs; ++r) {
     const std::string e2e_url = fresh_db();
@@ -402,12 +497,7 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
     if (rows.records != last.records) {
       die(fmt::format("read back {} rows, the export landed {}", rows.records, last.records));
     }
-    const std::string raw_url = fresh_db();
-    {  // The schema exactly as the sink makes it, outside the timing.
-      gb::sinks::PostgresSettings s;
-      s.url = raw_url;
-      if (auto sink = gb::sinks::PostgresSink::open(s); !sink) die(sink.error().describe());
-    }
+    const std::string raw_url = schema_db();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the set-up's backends reaped
     const double s0 = server_cpu_seconds(server.pid());
     const double c0 = client_cpu_seconds();
@@ -434,6 +524,22 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
         "%5.1f%%\n",
         r + 1, last.seconds, e2e_rps.back(), e2e_mbs.back(), e2e_server, e2e_client, busy.back(), raw_t, raw_rps.back(),
         raw_mbs.back(), s1 - s0, c1 - c0, 100.0 * ratios.back());
+    if (chunks) {
+      const std::string url = schema_db();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      const double ts0 = server_cpu_seconds(server.pid()), tc0 = client_cpu_seconds();
+      const double t = transport_only(**simulator, job_id, url, rows, o);
+      const double tc1 = client_cpu_seconds();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      const double ts1 = server_cpu_seconds(server.pid());
+      if (query_one(url, "SELECT count(*) FROM records") != std::to_string(rows.records)) die("transport: count");
+      transport_rps.push_back(static_cast<double>(rows.records) / t);
+      transport_ratios.push_back(transport_rps.back() / raw_rps.back());
+      std::printf(
+          "         download + split + COPY, nothing checked %6.2f s %7.0f records/s (server CPU %5.2f s, client CPU "
+          "%5.2f s) | %5.1f%% of raw COPY\n",
+          t, transport_rps.back(), ts1 - ts0, tc1 - tc0, 100.0 * transport_ratios.back());
+    }
     std::fflush(stdout);
   }
   std::printf(
@@ -447,6 +553,12 @@ int end_to_end(gb::fixtures::PostgresServer& server, const E2eOptions& o) {
   std::printf("  raw COPY, same rows    %7.0f records/s %5.1f MB/s\n", median(raw_rps), median(raw_mbs));
   std::printf("  export / raw COPY      %5.1f%% (median of the runs' ratios; target >= 85%%)\n",
               100.0 * median(ratios));
+  if (chunks) {
+    std::printf(
+        "  download + split + COPY, nothing checked (the most any export reaches here): %7.0f records/s, %5.1f%% of "
+        "raw COPY\n",
+        median(transport_rps), 100.0 * median(transport_ratios));
+  }
   // Where the time goes: the server's CPU per record, and this process's
   // (for the export: the in-process simulator serving the chunks, the
   // downloads, the parse and the COPY encoding; for the raw COPY: encoding).
