@@ -137,40 +137,65 @@ std::string query_one(const std::string& url, const std::string& sql) {
   return v;
 }
 
-// The baseline: what libpq's COPY does with the same rows, nothing else.
-double raw_copy(const std::string& url, const Data& data, int threads, PostgresCopyFormat format) {
+std::vector<PGconn*> connect_all(const std::string& url, int n) {
   std::vector<PGconn*> conns;
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 0; t < n; ++t) {
     conns.push_back(PQconnectdb(url.c_str()));
     if (PQstatus(conns.back()) != CONNECTION_OK) die(PQerrorMessage(conns.back()));
   }
-  const std::string sql = gb::sinks::detail::pg::copy_records_sql("records", format);
-  const double t = timed_parallel(data, threads, [&](int thread, const Chunk& chunk) {
-    PGconn* mine = conns[static_cast<std::size_t>(thread)];
-    exec_or_die(mine, "BEGIN");
-    PGresult* res = PQexec(mine, sql.c_str());
+  return conns;
+}
+
+// One chunk's rows COPYed into `records` in a transaction of their own, the
+// way the raw baselines send them: encoded into a buffer that goes to libpq
+// in 256 KiB pieces.
+class ChunkCopy {
+ public:
+  ChunkCopy(PGconn* conn, PostgresCopyFormat format) : conn_(conn), format_(format) {
+    exec_or_die(conn_, "BEGIN");
+    PGresult* res = PQexec(conn_, gb::sinks::detail::pg::copy_records_sql("records", format_).c_str());
     if (PQresultStatus(res) != PGRES_COPY_IN) die(PQresultErrorMessage(res));
     PQclear(res);
-    std::string buf;
-    gb::sinks::detail::pg::copy_header(buf, format);
-    for (const auto& batch : chunk.batches) {
-      for (const auto& r : batch.records) {
-        gb::sinks::detail::pg::copy_record_row(buf, format, data.job_id, chunk.id, r.ordinal, r.key, r.raw);
-        if (buf.size() >= 256 * 1024) {
-          if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1) die(PQerrorMessage(mine));
-          buf.clear();
-        }
-      }
-    }
-    gb::sinks::detail::pg::copy_trailer(buf, format);
-    if (PQputCopyData(mine, buf.data(), static_cast<int>(buf.size())) != 1 || PQputCopyEnd(mine, nullptr) != 1) {
-      die(PQerrorMessage(mine));
-    }
-    while (PGresult* r = PQgetResult(mine)) {
+    gb::sinks::detail::pg::copy_header(buf_, format_);
+  }
+
+  void row(std::string_view job_id, std::string_view chunk_id, std::uint64_t ordinal, std::string_view key,
+           std::string_view payload) {
+    gb::sinks::detail::pg::copy_record_row(buf_, format_, job_id, chunk_id, ordinal, key, payload);
+    if (buf_.size() >= 256 * 1024) put();
+  }
+
+  void commit() {
+    gb::sinks::detail::pg::copy_trailer(buf_, format_);
+    put();
+    if (PQputCopyEnd(conn_, nullptr) != 1) die(PQerrorMessage(conn_));
+    while (PGresult* r = PQgetResult(conn_)) {
       if (PQresultStatus(r) != PGRES_COMMAND_OK) die(PQresultErrorMessage(r));
       PQclear(r);
     }
-    exec_or_die(mine, "COMMIT");
+    exec_or_die(conn_, "COMMIT");
+  }
+
+ private:
+  void put() {
+    if (PQputCopyData(conn_, buf_.data(), static_cast<int>(buf_.size())) != 1) die(PQerrorMessage(conn_));
+    buf_.clear();
+  }
+
+  PGconn* conn_;
+  PostgresCopyFormat format_;
+  std::string buf_;
+};
+
+// The baseline: what libpq's COPY does with the same rows, nothing else.
+double raw_copy(const std::string& url, const Data& data, int threads, PostgresCopyFormat format) {
+  const std::vector<PGconn*> conns = connect_all(url, threads);
+  const double t = timed_parallel(data, threads, [&](int thread, const Chunk& chunk) {
+    ChunkCopy copy(conns[static_cast<std::size_t>(thread)], format);
+    for (const auto& batch : chunk.batches) {
+      for (const auto& r : batch.records) copy.row(data.job_id, chunk.id, r.ordinal, r.key, r.raw);
+    }
+    copy.commit();
   });
   for (auto* c : conns) PQfinish(c);
   return t;
@@ -353,50 +378,26 @@ double transport_only(const gb::simulator::Server& sim, const std::string& job_i
   const auto type = *gb::api::ExportType::parse(o.type);
   auto job = (*stack)->jobs().get_job(type, job_id);
   if (!job.ok()) die(job.error().describe());
-  std::vector<PGconn*> conns;
-  for (int t = 0; t < o.threads; ++t) {
-    conns.push_back(PQconnectdb(url.c_str()));
-    if (PQstatus(conns.back()) != CONNECTION_OK) die(PQerrorMessage(conns.back()));
-  }
-  const std::string sql = gb::sinks::detail::pg::copy_records_sql("records", PostgresCopyFormat::kBinary);
+  const std::vector<PGconn*> conns = connect_all(url, o.threads);
   std::atomic<std::size_t> next{0};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
   for (int t = 0; t < o.threads; ++t) {
     pool.emplace_back([&, t] {
-      PGconn* conn = conns[static_cast<std::size_t>(t)];
       for (std::size_t i = next++; i < job->chunks.size(); i = next++) {
         const gb::api::ChunkInfo& chunk = job->chunks[i];
         const auto& by_ordinal = keys.at(chunk.chunk_id);
-        exec_or_die(conn, "BEGIN");
-        PGresult* res = PQexec(conn, sql.c_str());
-        if (PQresultStatus(res) != PGRES_COPY_IN) die(PQresultErrorMessage(res));
-        PQclear(res);
-        std::string buf;
-        gb::sinks::detail::pg::copy_header(buf, PostgresCopyFormat::kBinary);
+        ChunkCopy copy(conns[static_cast<std::size_t>(t)], PostgresCopyFormat::kBinary);
         std::uint64_t ordinal = 0;
         gb::records::ArraySplitter splitter({}, [&](std::string_view element) {
-          gb::sinks::detail::pg::copy_record_row(buf, PostgresCopyFormat::kBinary, job_id, chunk.chunk_id, ordinal,
-                                                 by_ordinal.at(ordinal), element);
+          copy.row(job_id, chunk.chunk_id, ordinal, by_ordinal.at(ordinal), element);
           ++ordinal;
-          if (buf.size() >= 256 * 1024) {
-            if (PQputCopyData(conn, buf.data(), static_cast<int>(buf.size())) != 1) die(PQerrorMessage(conn));
-            buf.clear();
-          }
           return gb::ok_status();
         });
         auto fed = (*stack)->jobs().download_chunk(chunk, [&](std::string_view bytes) { return splitter.feed(bytes); });
         if (!fed.ok()) die(fed.error().describe());
         if (auto done = splitter.finish(); !done.ok()) die(done.error().describe());
-        gb::sinks::detail::pg::copy_trailer(buf, PostgresCopyFormat::kBinary);
-        if (PQputCopyData(conn, buf.data(), static_cast<int>(buf.size())) != 1 || PQputCopyEnd(conn, nullptr) != 1) {
-          die(PQerrorMessage(conn));
-        }
-        while (PGresult* r = PQgetResult(conn)) {
-          if (PQresultStatus(r) != PGRES_COMMAND_OK) die(PQresultErrorMessage(r));
-          PQclear(r);
-        }
-        exec_or_die(conn, "COMMIT");
+        copy.commit();
       }
     });
   }
