@@ -14,7 +14,7 @@ namespace gb::records {
 struct Record {
   std::uint64_t ordinal = 0;  // position in its chunk or page, from 0
   std::string key;            // conversationId, userId or id
-  std::string raw;            // the element's bytes, unmodified: a JSON object, valid UTF-8
+  std::string raw;            // the element's bytes, unmodified
 };
 
 // Bytes too many to hold in memory (a record over the size cap), read in

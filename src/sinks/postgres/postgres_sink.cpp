@@ -243,8 +243,8 @@ struct PostgresSink::Impl {
       std::optional<std::string> why;
       if (!detail::pg::valid_pg_text(rec.key)) {
         why = "record key is not valid UTF-8 text";
-      } else {  // a Record's raw is valid UTF-8: its parser checked
-        why = detail::pg::jsonb_refusal(rec.raw, detail::pg::Utf8::kValid);
+      } else {
+        why = detail::pg::jsonb_refusal(rec.raw);
       }
       if (why) {
         refused.emplace_back(&rec, "postgresql jsonb refuses the record: " + *why);

@@ -43,17 +43,6 @@ TEST(JsonbRefusal, RefusesWhatJsonbRefusesWithAReason) {
   EXPECT_EQ(jsonb_refusal(std::string(2000, '[') + std::string(2000, ']')), "nested too deeply");
 }
 
-// A parsed record's text is known to be valid UTF-8: told so, the check
-// skips validating it and still finds every refusal that is not about UTF-8.
-TEST(JsonbRefusal, TrustsTextKnownToBeValidUtf8) {
-  using detail::pg::Utf8;
-  EXPECT_EQ(jsonb_refusal("{\"u\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"}", Utf8::kValid), std::nullopt);
-  EXPECT_EQ(jsonb_refusal("{\"t\":\"a\\u0000b\"}", Utf8::kValid), "\\u0000 escape (jsonb cannot hold NUL)");
-  EXPECT_EQ(jsonb_refusal(std::string("{\"t\":\"a\0b\"}", 11), Utf8::kValid), "NUL byte in a string");
-  EXPECT_EQ(jsonb_refusal("{\"t\":\"\\ud800\"}", Utf8::kValid), "lone high surrogate escape");
-  EXPECT_EQ(jsonb_refusal("{\"t\":1e-20000}", Utf8::kValid), "number out of numeric's range");
-}
-
 // Strings are scanned 16 bytes at a time: whatever ends a run of plain
 // bytes (a quote, an escape, a control character) is found at every offset
 // in and across those blocks, after ASCII and multi-byte text alike.

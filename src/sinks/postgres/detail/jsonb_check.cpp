@@ -67,8 +67,8 @@ class Checker {
  public:
   explicit Checker(std::string_view s) : s_(s) {}
 
-  std::optional<std::string> run(Utf8 utf8) {
-    if (utf8 == Utf8::kUnchecked && !simdjson::validate_utf8(s_.data(), s_.size())) return fail("invalid UTF-8");
+  std::optional<std::string> run() {
+    if (!simdjson::validate_utf8(s_.data(), s_.size())) return fail("invalid UTF-8");
     skip_space();
     if (auto r = value(0)) return r;
     skip_space();
@@ -245,8 +245,8 @@ class Checker {
 
 }  // namespace
 
-std::optional<std::string> jsonb_refusal(std::string_view json, Utf8 utf8) {
-  return Checker(json).run(utf8);
+std::optional<std::string> jsonb_refusal(std::string_view json) {
+  return Checker(json).run();
 }
 
 bool valid_pg_text(std::string_view text) {

@@ -13,14 +13,8 @@
 
 namespace gb::sinks::detail::pg {
 
-// Whether the caller already knows its text is valid UTF-8. A parsed
-// record's is (records::Record), and checking it again costs about a third
-// of the check.
-enum class Utf8 { kUnchecked, kValid };
-
-// Why jsonb would refuse `json`, or nullopt when it takes it. With
-// Utf8::kValid, `json` must be valid UTF-8: the check then skips validating it.
-std::optional<std::string> jsonb_refusal(std::string_view json, Utf8 utf8 = Utf8::kUnchecked);
+// Why jsonb would refuse `json`, or nullopt when it takes it.
+std::optional<std::string> jsonb_refusal(std::string_view json);
 
 // Whether a text column takes `text`: valid UTF-8 without NUL bytes.
 bool valid_pg_text(std::string_view text);
