@@ -298,8 +298,6 @@ struct ExportRun {
   double client_cpu = 0;    // this process's, the in-process simulator's included
 };
 
-// `genesys-bulk export --sink URL --job-id JOB` in-process, as bench_pipeline
-// does it for SQLite; dies unless exactly the simulator's set landed.
 // What `export` is configured with against the in-process simulator.
 gb::config::Settings export_settings(const gb::simulator::Server& sim, const E2eOptions& o) {
   gb::config::Settings settings;
@@ -311,6 +309,8 @@ gb::config::Settings export_settings(const gb::simulator::Server& sim, const E2e
   return settings;
 }
 
+// `genesys-bulk export --sink URL --job-id JOB` in-process, as bench_pipeline
+// does it for SQLite; dies unless exactly the simulator's set landed.
 ExportRun export_once(const gb::simulator::Server& sim, const std::string& job_id, const std::string& url,
                       const E2eOptions& o, pid_t postmaster) {
   const gb::config::Settings settings = export_settings(sim, o);
