@@ -94,20 +94,26 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Runs `land(thread, chunk)` for every chunk on `threads` threads (chunks dealt out
-// in turn); the wall time.
+// Runs `work(thread, i)` for every i below `n` on `threads` threads (dealt
+// out in turn); the wall time.
 template <class F>
-double timed_parallel(const Data& data, int threads, F land) {
+double timed_parallel(std::size_t n, int threads, F work) {
   std::atomic<std::size_t> next{0};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      for (std::size_t i = next++; i < data.chunks.size(); i = next++) land(t, data.chunks[i]);
+      for (std::size_t i = next++; i < n; i = next++) work(t, i);
     });
   }
   for (auto& th : pool) th.join();
   return seconds_since(t0);
+}
+
+// The same for every chunk of `data`: `land(thread, chunk)`.
+template <class F>
+double timed_parallel(const Data& data, int threads, F land) {
+  return timed_parallel(data.chunks.size(), threads, [&](int t, std::size_t i) { land(t, data.chunks[i]); });
 }
 
 void exec_or_die(PGconn* conn, const std::string& sql) {
@@ -379,30 +385,21 @@ double transport_only(const gb::simulator::Server& sim, const std::string& job_i
   auto job = (*stack)->jobs().get_job(type, job_id);
   if (!job.ok()) die(job.error().describe());
   const std::vector<PGconn*> conns = connect_all(url, o.threads);
-  std::atomic<std::size_t> next{0};
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < o.threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (std::size_t i = next++; i < job->chunks.size(); i = next++) {
-        const gb::api::ChunkInfo& chunk = job->chunks[i];
-        const auto& by_ordinal = keys.at(chunk.chunk_id);
-        ChunkCopy copy(conns[static_cast<std::size_t>(t)], PostgresCopyFormat::kBinary);
-        std::uint64_t ordinal = 0;
-        gb::records::ArraySplitter splitter({}, [&](std::string_view element) {
-          copy.row(job_id, chunk.chunk_id, ordinal, by_ordinal.at(ordinal), element);
-          ++ordinal;
-          return gb::ok_status();
-        });
-        auto fed = (*stack)->jobs().download_chunk(chunk, [&](std::string_view bytes) { return splitter.feed(bytes); });
-        if (!fed.ok()) die(fed.error().describe());
-        if (auto done = splitter.finish(); !done.ok()) die(done.error().describe());
-        copy.commit();
-      }
+  const double seconds = timed_parallel(job->chunks.size(), o.threads, [&](int thread, std::size_t i) {
+    const gb::api::ChunkInfo& chunk = job->chunks[i];
+    const auto& by_ordinal = keys.at(chunk.chunk_id);
+    ChunkCopy copy(conns[static_cast<std::size_t>(thread)], PostgresCopyFormat::kBinary);
+    std::uint64_t ordinal = 0;
+    gb::records::ArraySplitter splitter({}, [&](std::string_view element) {
+      copy.row(job_id, chunk.chunk_id, ordinal, by_ordinal.at(ordinal), element);
+      ++ordinal;
+      return gb::ok_status();
     });
-  }
-  for (auto& th : pool) th.join();
-  const double seconds = seconds_since(t0);
+    auto fed = (*stack)->jobs().download_chunk(chunk, [&](std::string_view bytes) { return splitter.feed(bytes); });
+    if (!fed.ok()) die(fed.error().describe());
+    if (auto done = splitter.finish(); !done.ok()) die(done.error().describe());
+    copy.commit();
+  });
   for (auto* c : conns) PQfinish(c);
   return seconds;
 }
