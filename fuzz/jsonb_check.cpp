@@ -8,7 +8,10 @@
 //   only for a number outside a double's range (numeric holds those);
 // - what simdjson takes, the check takes too, unless jsonb itself would
 //   refuse it: a \u0000 escape, a lone surrogate escape, a number outside
-//   numeric's range, or nesting deeper than PostgreSQL's stack allows.
+//   numeric's range, or nesting deeper than PostgreSQL's stack allows;
+// - what the record parser calls plain JSON, the check takes: the PostgreSQL
+//   store lands plain records without checking them.
+#include "records/record_parser.hpp"
 #include "sinks/postgres/detail/jsonb_check.hpp"
 
 #include <simdjson.h>
@@ -43,5 +46,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (!refusal && error != simdjson::SUCCESS && error != simdjson::NUMBER_ERROR) std::abort();
   if (refusal && error == simdjson::SUCCESS && !jsonb_only_refusal(*refusal)) std::abort();
+  if (refusal && gb::records::is_plain_json(json)) std::abort();
   return 0;
 }

@@ -2,18 +2,62 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <string>
 #include <utility>
 
 namespace gb::records {
+namespace {
+
+bool holds_nul(std::string_view s) {
+  return std::memchr(s.data(), 0, s.size()) != nullptr;
+}
+
+// The tree half of plain JSON (record_parser.hpp). Strings can hold a NUL
+// only through a \u0000 escape, so they are searched only when the text has
+// a backslash (`escapes`).
+bool plain_tree(simdjson::dom::element element, int depth, bool escapes) {
+  if (depth > kMaxPlainDepth) return false;
+  simdjson::dom::object object;
+  simdjson::dom::array array;
+  double number = 0;
+  std::string_view text;
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT:
+      if (element.get_object().get(object)) return false;
+      for (const auto field : object) {
+        if (escapes && holds_nul(field.key)) return false;
+        if (!plain_tree(field.value, depth + 1, escapes)) return false;
+      }
+      return true;
+    case simdjson::dom::element_type::ARRAY:
+      if (element.get_array().get(array)) return false;
+      for (const auto item : array) {
+        if (!plain_tree(item, depth + 1, escapes)) return false;
+      }
+      return true;
+    case simdjson::dom::element_type::DOUBLE:
+      return !element.get_double().get(number) && number != 0.0;
+    case simdjson::dom::element_type::STRING:
+      return !escapes || (!element.get_string().get(text) && !holds_nul(text));
+    default:  // integers, true, false, null
+      return true;
+  }
+}
+
+bool plain(std::string_view raw, simdjson::dom::element root) {
+  return raw.size() <= kMaxPlainBytes && plain_tree(root, 0, std::memchr(raw.data(), '\\', raw.size()) != nullptr);
+}
+
+}  // namespace
 
 struct RecordParser::Impl {
   explicit Impl(KeyField field) : key_name(key_field_name(field)) {}
 
-  // Empty when the element is a good record (then `key` is set). simdjson
+  // Empty when the element is a good record (then `key` and `is_plain` are set). simdjson
   // reads up to SIMDJSON_PADDING bytes past the end, so `raw` must have that
   // much capacity beyond its size.
-  std::string check(const std::string& raw, std::string& key) {
+  std::string check(const std::string& raw, std::string& key, bool& is_plain) {
     simdjson::dom::element root;
     if (auto error = parser.parse(raw.data(), raw.size(), false).get(root); error) {
       if (error == simdjson::UTF8_ERROR) return "invalid UTF-8";
@@ -34,6 +78,7 @@ struct RecordParser::Impl {
       if (u < 0x20 || u == 0x7f) return "key field \"" + std::string(key_name) + "\" contains control characters";
     }
     key.assign(value);
+    is_plain = plain(raw, root);
     return {};
   }
 
@@ -52,13 +97,21 @@ void RecordParser::parse(std::string_view raw, std::uint64_t ordinal, RecordBatc
   owned.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
   owned.assign(raw);
   std::string key;
-  std::string reason = impl_->check(owned, key);
+  bool is_plain = false;
+  std::string reason = impl_->check(owned, key, is_plain);
   if (reason.empty()) {
-    batch.records.push_back(Record{ordinal, std::move(key), std::move(owned)});
+    batch.records.push_back(Record{ordinal, std::move(key), std::move(owned), is_plain});
   } else {
     batch.quarantined.push_back(Quarantined{ordinal, std::move(reason), std::move(owned)});
   }
   batch.raw_bytes += raw.size();
+}
+
+bool is_plain_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(simdjson::padded_string(json)).get(root)) return false;
+  return plain(json, root);
 }
 
 }  // namespace gb::records

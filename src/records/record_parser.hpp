@@ -11,6 +11,8 @@
 namespace gb::records {
 
 inline constexpr std::size_t kMaxKeyBytes = 256;
+inline constexpr int kMaxPlainDepth = 1000;
+inline constexpr std::size_t kMaxPlainBytes = 16000;
 
 // Quarantine reasons (Quarantined::reason starts with one of these):
 //   "malformed JSON: <what the parser said>"
@@ -23,6 +25,17 @@ inline constexpr std::size_t kMaxKeyBytes = 256;
 //   "key field \"<name>\" contains control characters"
 // Escapes such as \u0000 inside values are valid JSON and do not quarantine a
 // record; its raw bytes are kept as received either way.
+//
+// A good record is also marked plain_json when, beyond strict RFC 8259 in
+// valid UTF-8 (what every record is), it has
+//   - no NUL character in any string or key (no \u0000 escape),
+//   - no number that parses to zero unless written as an integer (a zero
+//     double may hide an exponent or a scale no decimal type holds),
+//   - nesting at most kMaxPlainDepth deep, and at most kMaxPlainBytes bytes
+//     (so no number can carry more digits than a decimal type holds).
+// Stores whose JSON types refuse only such values (PostgreSQL's jsonb) then
+// need no check of their own; finding it costs a walk of the parsed tree,
+// a fraction of a second check's full parse.
 // Not thread-safe (it reuses its parse buffers): one per thread.
 class RecordParser {
  public:
@@ -39,5 +52,9 @@ class RecordParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether `json` is one JSON value that is plain JSON (above); parses it.
+// For tests and fuzzing: RecordParser decides it on the tree it has.
+bool is_plain_json(std::string_view json);
 
 }  // namespace gb::records

@@ -9,6 +9,7 @@ namespace {
 
 struct Outcome {
   bool landed = false;
+  bool plain = false;
   std::string key;
   std::string reason;
   std::string raw;
@@ -24,6 +25,7 @@ Outcome parse(std::string_view raw, KeyField field = KeyField::kId, std::uint64_
   Outcome out;
   if (!batch.records.empty()) {
     out.landed = true;
+    out.plain = batch.records[0].plain_json;
     out.key = batch.records[0].key;
     out.raw = batch.records[0].raw;
     out.ordinal = batch.records[0].ordinal;
@@ -58,6 +60,31 @@ TEST(RecordParser, NulEscapeInAValueLandsUnchanged) {
   ASSERT_TRUE(out.landed) << out.reason;
   EXPECT_EQ(out.raw, raw);
   EXPECT_EQ(out.key, "k");
+}
+
+// What a store may land unchecked (record_parser.hpp), and what it must check.
+TEST(RecordParser, MarksPlainJsonOnlyWhereNoStoreCanRefuseIt) {
+  EXPECT_TRUE(parse(R"({"id":"k","n":[1,-2,0,1.5e-300,"x\"y\u00e9"],"o":{"t":true,"f":null}})").plain);
+  EXPECT_TRUE(parse(R"({"id":"k","s":"\\u0000 is text here"})").plain);  // an escaped backslash, no NUL
+
+  EXPECT_FALSE(parse(R"({"id":"k","note":"a\u0000b"})").plain);
+  EXPECT_FALSE(parse(R"({"id":"k","a\u0000b":1})").plain);  // in a key
+  EXPECT_FALSE(parse(R"({"id":"k","t":0e-99999})").plain);   // a scale no numeric holds
+  EXPECT_FALSE(parse(R"({"id":"k","t":1e-20000})").plain);   // the same, rounded to zero
+  EXPECT_FALSE(parse(R"({"id":"k","t":0.0})").plain);        // zero doubles are checked, whatever they hide
+  EXPECT_FALSE(parse(R"({"id":"k","t":-0.0})").plain);
+
+  const std::string large = R"({"id":"k","pad":")" + std::string(kMaxPlainBytes, 'x') + R"("})";
+  const auto out = parse(large);
+  ASSERT_TRUE(out.landed) << out.reason;
+  EXPECT_FALSE(out.plain);
+
+  // The root is at depth 0: here 1 sits at kMaxPlainDepth, then one deeper.
+  const std::string deepest = std::string(kMaxPlainDepth, '[') + "1" + std::string(kMaxPlainDepth, ']');
+  EXPECT_TRUE(is_plain_json(deepest));
+  EXPECT_FALSE(is_plain_json("[" + deepest + "]"));
+
+  EXPECT_FALSE(is_plain_json(R"({"a":1)"));  // not JSON
 }
 
 TEST(RecordParser, UnusualValidUnicodeLands) {
