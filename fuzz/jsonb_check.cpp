@@ -11,7 +11,6 @@
 //   numeric's range, or nesting deeper than PostgreSQL's stack allows;
 // - what the record parser calls plain JSON, the check takes: the PostgreSQL
 //   store lands plain records without checking them.
-#include "records/record_parser.hpp"
 #include "sinks/postgres/detail/jsonb_check.hpp"
 
 #include <simdjson.h>
@@ -21,6 +20,8 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include "records/record_parser.hpp"
 
 namespace {
 

@@ -36,10 +36,8 @@ bool plain_tree(simdjson::dom::element element, int depth, bool escapes) {
         if (!plain_tree(item, depth + 1, escapes)) return false;
       }
       return true;
-    case simdjson::dom::element_type::DOUBLE:
-      return !element.get_double().get(number) && number != 0.0;
-    case simdjson::dom::element_type::STRING:
-      return !escapes || (!element.get_string().get(text) && !holds_nul(text));
+    case simdjson::dom::element_type::DOUBLE: return !element.get_double().get(number) && number != 0.0;
+    case simdjson::dom::element_type::STRING: return !escapes || (!element.get_string().get(text) && !holds_nul(text));
     default:  // integers, true, false, null
       return true;
   }

@@ -34,8 +34,8 @@ inline constexpr std::size_t kMaxPlainBytes = 16000;
 //   - nesting at most kMaxPlainDepth deep, and at most kMaxPlainBytes bytes
 //     (so no number can carry more digits than a decimal type holds).
 // Stores whose JSON types refuse only such values (PostgreSQL's jsonb) then
-// need no check of their own; finding it costs a walk of the parsed tree,
-// a fraction of a second check's full parse.
+// need no check of their own: a walk of the tree parsed anyway costs far
+// less than a second pass over every byte.
 // Not thread-safe (it reuses its parse buffers): one per thread.
 class RecordParser {
  public:

@@ -244,12 +244,12 @@ struct PostgresSink::Impl {
       if (!detail::pg::valid_pg_text(rec.key)) {
         why = "record key is not valid UTF-8 text";
       } else if (!rec.plain_json) {
-        // jsonb refuses nothing in plain JSON (records/record_parser.hpp):
-        // its grammar and UTF-8 are simdjson's strict ones, a lone surrogate
-        // escape does not parse, no string holds a NUL, and a non-zero
-        // double within kMaxPlainBytes cannot exceed numeric's digits (a
-        // scale past 16383 would make it round to zero). fuzz_jsonb_check
-        // holds the two to it.
+        // Plain JSON (records/record_parser.hpp) skips this: jsonb refuses
+        // nothing in it. Its grammar and UTF-8 are simdjson's strict ones, a
+        // lone surrogate escape does not parse, no string holds a NUL, and a
+        // non-zero double within kMaxPlainBytes cannot exceed numeric's
+        // digits (a scale past 16383 would round it to zero).
+        // fuzz_jsonb_check holds the two together.
         why = detail::pg::jsonb_refusal(rec.raw);
       }
       if (why) {

@@ -69,9 +69,9 @@ TEST(RecordParser, MarksPlainJsonOnlyWhereNoStoreCanRefuseIt) {
 
   EXPECT_FALSE(parse(R"({"id":"k","note":"a\u0000b"})").plain);
   EXPECT_FALSE(parse(R"({"id":"k","a\u0000b":1})").plain);  // in a key
-  EXPECT_FALSE(parse(R"({"id":"k","t":0e-99999})").plain);   // a scale no numeric holds
-  EXPECT_FALSE(parse(R"({"id":"k","t":1e-20000})").plain);   // the same, rounded to zero
-  EXPECT_FALSE(parse(R"({"id":"k","t":0.0})").plain);        // zero doubles are checked, whatever they hide
+  EXPECT_FALSE(parse(R"({"id":"k","t":0e-99999})").plain);  // a scale no numeric holds
+  EXPECT_FALSE(parse(R"({"id":"k","t":1e-20000})").plain);  // the same, rounded to zero
+  EXPECT_FALSE(parse(R"({"id":"k","t":0.0})").plain);       // zero doubles are checked, whatever they hide
   EXPECT_FALSE(parse(R"({"id":"k","t":-0.0})").plain);
 
   const std::string large = R"({"id":"k","pad":")" + std::string(kMaxPlainBytes, 'x') + R"("})";
