@@ -56,6 +56,7 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, const api::Expo
         parser_settings.key_field = type.key_field();
         parser_settings.batch_bytes = settings.parse_batch_bytes;
         parser_settings.max_record_bytes = settings.max_record_bytes;
+        parser_settings.mark_plain_json = ctx_.landing.reads_plain_json();
         records::LargeRecordSink large{
             [&](std::uint64_t ordinal, const std::string& reason) { return collector.begin_large(ordinal, reason); },
             [&](std::string_view bytes) { return collector.add_large(bytes); }, [&] { return collector.end_large(); }};

@@ -38,7 +38,7 @@ Result<FetchedPage> PageUnit::fetch(const std::string& job_id, const api::Export
         f.chunk = sinks::ChunkRef{job_id, chunk_id, type.to_string()};
         f.next_cursor = std::move(p->cursor);
         if (!cursor_only) {
-          auto batch = records::parse_page(p->body, results_key, key_field, 0);
+          auto batch = records::parse_page(p->body, results_key, key_field, 0, ctx_.landing.reads_plain_json());
           if (!batch.ok()) return std::move(batch).error();
           // The page waiting for the writer counts: wait until the one
           // before it has landed if the budget has no room. A page that

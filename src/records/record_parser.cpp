@@ -50,7 +50,7 @@ bool plain(std::string_view raw, simdjson::dom::element root) {
 }  // namespace
 
 struct RecordParser::Impl {
-  explicit Impl(KeyField field) : key_name(key_field_name(field)) {}
+  Impl(KeyField field, bool mark) : key_name(key_field_name(field)), mark_plain_json(mark) {}
 
   // Empty when the element is a good record (then `key` and `is_plain` are set). simdjson
   // reads up to SIMDJSON_PADDING bytes past the end, so `raw` must have that
@@ -76,15 +76,17 @@ struct RecordParser::Impl {
       if (u < 0x20 || u == 0x7f) return "key field \"" + std::string(key_name) + "\" contains control characters";
     }
     key.assign(value);
-    is_plain = plain(raw, root);
+    is_plain = mark_plain_json && plain(raw, root);
     return {};
   }
 
   std::string_view key_name;
+  bool mark_plain_json;
   simdjson::dom::parser parser;
 };
 
-RecordParser::RecordParser(KeyField key_field) : impl_(std::make_unique<Impl>(key_field)) {}
+RecordParser::RecordParser(KeyField key_field, bool mark_plain_json)
+    : impl_(std::make_unique<Impl>(key_field, mark_plain_json)) {}
 RecordParser::~RecordParser() = default;
 RecordParser::RecordParser(RecordParser&&) noexcept = default;
 RecordParser& RecordParser::operator=(RecordParser&&) noexcept = default;

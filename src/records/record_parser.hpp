@@ -26,7 +26,8 @@ inline constexpr std::size_t kMaxPlainBytes = 16000;
 // Escapes such as \u0000 inside values are valid JSON and do not quarantine a
 // record; its raw bytes are kept as received either way.
 //
-// A good record is also marked plain_json when, beyond strict RFC 8259 in
+// Asked to (the store reads the mark: sinks::Landing::reads_plain_json()),
+// the parser also marks a good record plain_json when, beyond strict RFC 8259 in
 // valid UTF-8 (what every record is), it has
 //   - no NUL character in any string or key (no \u0000 escape),
 //   - no number that parses to zero unless written as an integer (a zero
@@ -35,11 +36,12 @@ inline constexpr std::size_t kMaxPlainBytes = 16000;
 //     (so no number can carry more digits than a decimal type holds).
 // Stores whose JSON types refuse only such values (PostgreSQL's jsonb) then
 // need no check of their own: a walk of the tree parsed anyway costs far
-// less than a second pass over every byte.
+// less than a second pass over every byte. Other stores do not ask, as the
+// walk is still a fraction of the parse.
 // Not thread-safe (it reuses its parse buffers): one per thread.
 class RecordParser {
  public:
-  explicit RecordParser(KeyField key_field);
+  explicit RecordParser(KeyField key_field, bool mark_plain_json = false);
   ~RecordParser();
   RecordParser(RecordParser&&) noexcept;
   RecordParser& operator=(RecordParser&&) noexcept;

@@ -38,6 +38,11 @@ class Landing {
   // writer, more for a server or an object store.
   virtual int max_concurrent_landings() const { return 1; }
 
+  // Whether land() reads Record::plain_json (records::RecordParser) to skip
+  // a check of its own. The pipeline has records marked only for a store
+  // that reads the mark: marking walks each record once more.
+  virtual bool reads_plain_json() const { return false; }
+
   // The most memory max_concurrent_landings() land() calls hold at once
   // besides their sources' batches (a page cache, COPY and upload
   // buffers), which the pipeline charges to its memory budget.

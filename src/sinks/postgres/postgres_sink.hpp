@@ -88,6 +88,7 @@ class PostgresSink final : public StateStore, public Landing {
   Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts,
                           const std::optional<std::string>& next_cursor) override;
   int max_concurrent_landings() const override;
+  bool reads_plain_json() const override { return true; }
   // Per landing connection: the COPY piece being filled and libpq's buffers.
   std::uint64_t memory_bytes() const override;
   Result<LandedKeys> read_landed_keys(const std::string& job_id) override;

@@ -208,6 +208,28 @@ TEST(ChunkParser, FiftyMegabyteChunkInBoundedBatches) {
   EXPECT_LT(max_buffered, 16u * 1024);
 }
 
+// Marking plain JSON costs a walk of each record: only a store that reads
+// the mark (sinks::Landing::reads_plain_json) asks for it.
+TEST(ChunkParser, MarksPlainJsonOnlyWhenAsked) {
+  const std::string body = R"([{"id":"a","n":1},{"id":"b","s":"x\u0000"}])";
+  for (const bool mark : {false, true}) {
+    Collected c;
+    ChunkParserSettings settings;
+    settings.mark_plain_json = mark;
+    ChunkParser parser(settings, collect(c));
+    ASSERT_TRUE(parser.feed(body).ok());
+    ASSERT_TRUE(parser.finish().ok());
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[0].plain_json, mark);
+    EXPECT_FALSE(c.records[1].plain_json);  // a NUL: never plain
+
+    const auto page = parse_page(R"({"users":[{"id":"a"}]})", "users", KeyField::kId, 0, mark);
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->records.size(), 1u);
+    EXPECT_EQ(page->records[0].plain_json, mark);
+  }
+}
+
 TEST(ParsePage, ReturnsTheRecordsOfTheResultsArray) {
   const std::string page =
       std::string(R"({"conversations":[{"conversationId":"c1","participants":[{"userId":"u"}]},)") +

@@ -17,7 +17,7 @@ struct Outcome {
 };
 
 Outcome parse(std::string_view raw, KeyField field = KeyField::kId, std::uint64_t ordinal = 0) {
-  RecordParser parser(field);
+  RecordParser parser(field, /*mark_plain_json=*/true);
   RecordBatch batch;
   parser.parse(raw, ordinal, batch);
   EXPECT_EQ(batch.records.size() + batch.quarantined.size(), 1u);
