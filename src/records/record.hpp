@@ -15,9 +15,10 @@ struct Record {
   std::uint64_t ordinal = 0;  // position in its chunk or page, from 0
   std::string key;            // conversationId, userId or id
   std::string raw;            // the element's bytes, unmodified
-  // Set only by RecordParser, when `raw` is plain JSON (record_parser.hpp):
-  // JSON that every store takes as it is, so a store may skip its own
-  // check. A record built anywhere else leaves it false and is checked.
+  // Set only by a RecordParser asked to mark it (record_parser.hpp), when
+  // `raw` is plain JSON: JSON that every store takes as it is, so a store
+  // may skip its own check. A record built anywhere else leaves it false
+  // and is checked.
   bool plain_json = false;
 };
 
