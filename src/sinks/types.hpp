@@ -39,6 +39,12 @@ class BatchSource {
  public:
   virtual ~BatchSource() = default;
   virtual Result<bool> next(records::RecordBatch& batch) = 0;
+  // Starts again from the first batch, for a store that must land the chunk
+  // a second time (Landing::judges_json()); false when this source cannot.
+  // `lent` is the batch the last next() filled, which a source that lends
+  // its own storage takes back. A source that can rewind holds its batches
+  // until it is destroyed.
+  virtual bool rewind(records::RecordBatch& /*lent*/) { return false; }
 };
 
 struct LandResult {

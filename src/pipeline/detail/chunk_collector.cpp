@@ -33,19 +33,42 @@ std::uint64_t admission_cost(std::uint64_t size) {
 }
 
 Result<bool> MemoryBatchSource::next(records::RecordBatch& batch) {
+  if (rewindable_) {
+    take_back(batch);
+  } else {
+    held_.shrink(lent_cost_);
+    lent_cost_ = 0;
+  }
   batch.clear();
-  held_.shrink(lent_cost_);
-  lent_cost_ = 0;
   while (next_ < batches_.size() && batches_[next_].empty()) ++next_;
   if (next_ >= batches_.size()) {
-    held_.reset();
+    if (!rewindable_) held_.reset();
     return false;
   }
-  lent_cost_ = batch_cost(batches_[next_]);
-  batch = std::move(batches_[next_]);
-  batches_[next_].clear();
+  if (rewindable_) {
+    std::swap(batch, batches_[next_]);
+    lent_ = next_;
+    lent_outstanding_ = true;
+  } else {
+    lent_cost_ = batch_cost(batches_[next_]);
+    batch = std::move(batches_[next_]);
+    batches_[next_].clear();
+  }
   ++next_;
   return true;
+}
+
+bool MemoryBatchSource::rewind(records::RecordBatch& lent) {
+  if (!rewindable_) return false;
+  take_back(lent);
+  next_ = 0;
+  return true;
+}
+
+void MemoryBatchSource::take_back(records::RecordBatch& lent) {
+  if (!lent_outstanding_) return;
+  std::swap(lent, batches_[lent_]);
+  lent_outstanding_ = false;
 }
 
 ChunkCollector::ChunkCollector(std::filesystem::path spill_dir, std::uint64_t spill_threshold,
@@ -113,14 +136,15 @@ Status ChunkCollector::spill_held() {
   return ok_status();
 }
 
-Result<std::unique_ptr<sinks::BatchSource>> ChunkCollector::take_source() {
+Result<std::unique_ptr<sinks::BatchSource>> ChunkCollector::take_source(bool rewindable) {
   if (spill_) {
     if (auto s = spill_->finish_writing(); !s.ok()) return std::move(s).error();
     return std::unique_ptr<sinks::BatchSource>(new SpillBatchSource(std::move(spill_), read_batch_bytes_));
   }
   held_bytes_.shrink(held_bytes_.bytes() - std::min(held_cost_, held_bytes_.bytes()));  // an admission's unused part
   held_bytes_.settle();  // complete: the writer gives these bytes back
-  return std::unique_ptr<sinks::BatchSource>(new MemoryBatchSource(std::move(held_), std::move(held_bytes_)));
+  return std::unique_ptr<sinks::BatchSource>(
+      new MemoryBatchSource(std::move(held_), std::move(held_bytes_), rewindable));
 }
 
 }  // namespace gb::pipeline::detail

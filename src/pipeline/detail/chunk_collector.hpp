@@ -45,8 +45,10 @@ class ChunkCollector {
   Status add_large(std::string_view bytes);
   Status end_large();
   // The finished chunk as a source of bounded batches; call once, after the
-  // last add(). The source owns the memory or the spill file.
-  Result<std::unique_ptr<sinks::BatchSource>> take_source();
+  // last add(). The source owns the memory or the spill file. Held in
+  // memory, it can rewind when asked to; spilled, it cannot (its records
+  // come back without Record::left_to_store, checked by any store).
+  Result<std::unique_ptr<sinks::BatchSource>> take_source(bool rewindable = false);
 
   const CollectorStats& stats() const { return stats_; }
 
@@ -73,20 +75,28 @@ std::uint64_t batch_cost(const records::RecordBatch& batch);
 // smaller than about 1.5 KB cost more; their chunk grows past it as usual.
 std::uint64_t admission_cost(std::uint64_t size);
 
-// Batches held in memory, handed out one by one. Each batch's share of
-// `held` goes back to the budget once the next one is asked for (the sink
-// is done with a batch when it asks for the next).
+// Batches held in memory, handed out one by one by swapping them into the
+// sink's batch. Each batch's share of `held` goes back to the budget once
+// the next one is asked for (the sink is done with a batch when it asks for
+// the next); a rewindable source instead takes each batch back and holds
+// them all until it is destroyed.
 class MemoryBatchSource final : public sinks::BatchSource {
  public:
-  explicit MemoryBatchSource(std::vector<records::RecordBatch> batches, Reservation held = {})
-      : batches_(std::move(batches)), held_(std::move(held)) {}
+  explicit MemoryBatchSource(std::vector<records::RecordBatch> batches, Reservation held = {}, bool rewindable = false)
+      : batches_(std::move(batches)), held_(std::move(held)), rewindable_(rewindable) {}
   Result<bool> next(records::RecordBatch& batch) override;
+  bool rewind(records::RecordBatch& lent) override;
 
  private:
+  void take_back(records::RecordBatch& lent);
+
   std::vector<records::RecordBatch> batches_;
   std::size_t next_ = 0;
   Reservation held_;
-  std::uint64_t lent_cost_ = 0;  // the batch handed out last
+  bool rewindable_;
+  std::uint64_t lent_cost_ = 0;    // the batch handed out last
+  std::size_t lent_ = 0;           // its slot, when rewindable
+  bool lent_outstanding_ = false;  // whether that slot waits for it
 };
 
 }  // namespace gb::pipeline::detail

@@ -37,9 +37,9 @@ records::RecordBatch make_batch(std::uint64_t first, int n, std::size_t raw_size
 }
 
 // Everything a source yields, as "R:ordinal:key:size" / "Q:ordinal:reason:size".
-std::vector<std::string> drain(sinks::BatchSource& source) {
+// `b` is the sink's batch, into which the source lends its own.
+std::vector<std::string> drain(sinks::BatchSource& source, records::RecordBatch& b) {
   std::vector<std::string> out;
-  records::RecordBatch b;
   for (;;) {
     auto more = source.next(b);
     EXPECT_TRUE(more.ok());
@@ -49,6 +49,11 @@ std::vector<std::string> drain(sinks::BatchSource& source) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<std::string> drain(sinks::BatchSource& source) {
+  records::RecordBatch b;
+  return drain(source, b);
 }
 
 TEST(BoundedQueueTest, DeliversEverythingOnceAndDrainsAfterClose) {
@@ -130,6 +135,43 @@ TEST(ChunkCollectorTest, AChunkAnnouncedAboveTheThresholdSpillsFromTheStart) {
   auto b = make_batch(0, 1, 10);
   ASSERT_TRUE(c.add(b).ok());
   EXPECT_TRUE(c.stats().spilled);
+}
+
+// A store that judges records itself lands a chunk again from the start
+// when it refuses one (sinks::BatchSource::rewind): only from memory.
+TEST(ChunkCollectorTest, AChunkHeldInMemoryRewindsWhenAskedTo) {
+  detail::ChunkCollector c(std::filesystem::temp_directory_path(), 1 << 20, 0, 1 << 16);
+  for (int i = 0; i < 3; ++i) {
+    auto b = make_batch(static_cast<std::uint64_t>(i) * 20, 20, 100);
+    ASSERT_TRUE(c.add(b).ok());
+  }
+  auto source = c.take_source(/*rewindable=*/true);
+  ASSERT_TRUE(source.ok());
+  records::RecordBatch lent;
+  const auto all = drain(**source, lent);
+  EXPECT_EQ(all.size(), 60u);
+  ASSERT_TRUE((*source)->rewind(lent));
+  EXPECT_EQ(drain(**source, lent), all);
+  // Rewound in the middle: the batch in the sink's hands goes back too.
+  ASSERT_TRUE((*source)->next(lent).ok());
+  ASSERT_TRUE((*source)->next(lent).ok());
+  ASSERT_TRUE((*source)->rewind(lent));
+  EXPECT_TRUE(lent.empty());
+  EXPECT_EQ(drain(**source, lent), all);
+
+  detail::ChunkCollector once(std::filesystem::temp_directory_path(), 1 << 20, 0, 1 << 16);
+  auto b = make_batch(0, 5, 10);
+  ASSERT_TRUE(once.add(b).ok());
+  auto read_once = once.take_source();
+  ASSERT_TRUE(read_once.ok());
+  EXPECT_FALSE((*read_once)->rewind(lent));
+
+  detail::ChunkCollector spilled(std::filesystem::temp_directory_path(), 1000, 5000, 4096);
+  auto s = make_batch(0, 5, 10);
+  ASSERT_TRUE(spilled.add(s).ok());
+  auto from_file = spilled.take_source(/*rewindable=*/true);
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_FALSE((*from_file)->rewind(lent));
 }
 
 TEST(QueryHashTest, TheSameQuerySpelledDifferentlyIsTheSameExport) {
