@@ -11,6 +11,10 @@
 // quarantined alike; no batch over its record count; every record has a key
 // of 1..256 bytes without control characters that its raw bytes contain;
 // raw_bytes adds up; in page mode, parse_page agrees with the streamed parse.
+// Leaving the JSON to the store (leave_json_to_store) changes nothing but
+// this: a record it leaves to the store (Record::left_to_store) lands with
+// the key the full check gives it, unless the full check quarantines it;
+// everything else is exactly as with the full check.
 #include "records/chunk_parser.hpp"
 
 #include <cstddef>
@@ -31,7 +35,8 @@ void check(bool condition) {
   if (!condition) std::abort();
 }
 
-// Everything a parse produced, by ordinal: "R" key raw or "Q" reason raw.
+// Everything a parse produced, by ordinal: "R" key raw, "L" key raw (a
+// record left to the store) or "Q" reason raw.
 struct Parsed {
   std::map<std::uint64_t, std::string> entries;
   std::uint64_t raw_bytes = 0;
@@ -47,7 +52,7 @@ void collect(const RecordBatch& batch, Parsed& out) {
     check(!r.key.empty() && r.key.size() <= gb::records::kMaxKeyBytes);
     for (const char c : r.key) check(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);
     check(r.raw.find(r.key) != std::string::npos || r.raw.find('\\') != std::string::npos);
-    check(out.entries.emplace(r.ordinal, "R" + r.key + '\0' + r.raw).second);
+    check(out.entries.emplace(r.ordinal, (r.left_to_store ? "L" : "R") + r.key + '\0' + r.raw).second);
     raw += r.raw.size();
   }
   for (const auto& q : batch.quarantined) {
@@ -98,6 +103,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Parsed whole = parse(body, settings, body.size() + 1);
   const Parsed sliced = parse(body, settings, slice);
   check(whole == sliced);
+
+  ChunkParserSettings leaving = settings;
+  leaving.leave_json_to_store = true;
+  const Parsed left = parse(body, leaving, slice);
+  check(left.ok == whole.ok && left.message == whole.message && left.raw_bytes == whole.raw_bytes);
+  check(left.entries.size() == whole.entries.size());
+  for (const auto& [ordinal, entry] : left.entries) {
+    const std::string& full = whole.entries.at(ordinal);
+    check(full[0] != 'L');
+    if (entry[0] != 'L') {
+      check(entry == full);
+    } else if (full[0] == 'R') {
+      check(entry.substr(1) == full.substr(1));
+    }
+  }
 
   if (page_mode) {
     auto page = gb::records::parse_page(body, settings.results_key, settings.key_field, 0);

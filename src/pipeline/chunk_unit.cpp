@@ -56,7 +56,7 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, const api::Expo
         parser_settings.key_field = type.key_field();
         parser_settings.batch_bytes = settings.parse_batch_bytes;
         parser_settings.max_record_bytes = settings.max_record_bytes;
-        parser_settings.mark_plain_json = ctx_.landing.reads_plain_json();
+        parser_settings.leave_json_to_store = ctx_.landing.judges_json();
         records::LargeRecordSink large{
             [&](std::uint64_t ordinal, const std::string& reason) { return collector.begin_large(ordinal, reason); },
             [&](std::string_view bytes) { return collector.add_large(bytes); }, [&] { return collector.end_large(); }};
@@ -72,7 +72,7 @@ Result<FetchedChunk> ChunkUnit::fetch(const std::string& job_id, const api::Expo
         Status downloaded = ctx_.api.download_chunk(chunk, body_sink, limits);
         if (!downloaded.ok()) return std::move(downloaded).error();
         if (auto s = parser.finish(); !s.ok()) return std::move(s).error();
-        auto source = collector.take_source();
+        auto source = collector.take_source(ctx_.landing.judges_json());
         if (!source.ok()) return std::move(source).error();
         const auto& stats = collector.stats();
         FetchedChunk out;

@@ -38,7 +38,7 @@ Result<FetchedPage> PageUnit::fetch(const std::string& job_id, const api::Export
         f.chunk = sinks::ChunkRef{job_id, chunk_id, type.to_string()};
         f.next_cursor = std::move(p->cursor);
         if (!cursor_only) {
-          auto batch = records::parse_page(p->body, results_key, key_field, 0, ctx_.landing.reads_plain_json());
+          auto batch = records::parse_page(p->body, results_key, key_field, 0, ctx_.landing.judges_json());
           if (!batch.ok()) return std::move(batch).error();
           // The page waiting for the writer counts: wait until the one
           // before it has landed if the budget has no room. A page that
@@ -48,7 +48,8 @@ Result<FetchedPage> PageUnit::fetch(const std::string& job_id, const api::Export
           held.settle();
           std::vector<records::RecordBatch> batches;
           batches.push_back(std::move(*batch));
-          f.source = std::make_unique<detail::MemoryBatchSource>(std::move(batches), std::move(held));
+          f.source = std::make_unique<detail::MemoryBatchSource>(std::move(batches), std::move(held),
+                                                                 ctx_.landing.judges_json());
         }
         return f;
       },

@@ -23,7 +23,7 @@ ChunkParser::ChunkParser(ChunkParserSettings settings, BatchFn on_batch, LargeRe
     : settings_(std::move(settings)),
       on_batch_(std::move(on_batch)),
       large_(std::move(large)),
-      parser_(settings_.key_field, settings_.mark_plain_json),
+      parser_(settings_.key_field, settings_.leave_json_to_store),
       splitter_(splitter_settings(settings_, large_.begin ? this : nullptr),
                 [this](std::string_view raw) { return on_element(raw); }),
       next_ordinal_(settings_.first_ordinal) {}
@@ -64,10 +64,10 @@ Status ChunkParser::flush() {
 }
 
 Result<RecordBatch> parse_page(std::string_view body, std::string_view results_key, KeyField key_field,
-                               std::uint64_t first_ordinal, bool mark_plain_json) {
+                               std::uint64_t first_ordinal, bool leave_json_to_store) {
   ChunkParserSettings settings;
   settings.key_field = key_field;
-  settings.mark_plain_json = mark_plain_json;
+  settings.leave_json_to_store = leave_json_to_store;
   settings.results_key = std::string(results_key);
   settings.first_ordinal = first_ordinal;
   settings.batch_records = static_cast<std::size_t>(-1);

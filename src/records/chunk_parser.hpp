@@ -27,7 +27,7 @@ struct ChunkParserSettings {
   std::size_t max_record_bytes = kDefaultMaxElementBytes;
   std::uint64_t first_ordinal = 0;  // ordinal of the first element
   ScanKernel kernel = ScanKernel::kAuto;
-  bool mark_plain_json = false;  // RecordParser's mark, for a store that reads it
+  bool leave_json_to_store = false;  // RecordParser's, for a store that judges JSON itself
 };
 
 // Where a record over max_record_bytes goes, as a quarantined entry, when
@@ -86,6 +86,6 @@ class ChunkParser {
 // the array at `results_key` (a missing key gives an empty batch), numbered
 // from first_ordinal. The cursor is api::Page's business.
 Result<RecordBatch> parse_page(std::string_view body, std::string_view results_key, KeyField key_field,
-                               std::uint64_t first_ordinal, bool mark_plain_json = false);
+                               std::uint64_t first_ordinal, bool leave_json_to_store = false);
 
 }  // namespace gb::records

@@ -15,11 +15,13 @@ struct Record {
   std::uint64_t ordinal = 0;  // position in its chunk or page, from 0
   std::string key;            // conversationId, userId or id
   std::string raw;            // the element's bytes, unmodified
-  // Set only by a RecordParser asked to mark it (record_parser.hpp), when
-  // `raw` is plain JSON: JSON that every store takes as it is, so a store
-  // may skip its own check. A record built anywhere else leaves it false
-  // and is checked.
-  bool plain_json = false;
+  // Set only by a RecordParser asked to leave the JSON check to the store
+  // (record_parser.hpp): its key and its UTF-8 were checked, the rest of its
+  // JSON was not. A store may land it as it is only if it refuses bad JSON
+  // itself and can then land the chunk again with every record checked. A
+  // record built anywhere else (read back from a spill file, say) leaves it
+  // false and is checked like any other.
+  bool left_to_store = false;
 };
 
 // Bytes too many to hold in memory (a record over the size cap), read in

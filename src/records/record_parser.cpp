@@ -2,62 +2,37 @@
 
 #include <simdjson.h>
 
-#include <cstring>
 #include <string>
 #include <utility>
 
 namespace gb::records {
 namespace {
 
-bool holds_nul(std::string_view s) {
-  return std::memchr(s.data(), 0, s.size()) != nullptr;
-}
-
-// The tree half of plain JSON (record_parser.hpp). Strings can hold a NUL
-// only through a \u0000 escape, so they are searched only when the text has
-// a backslash (`escapes`).
-bool plain_tree(simdjson::dom::element element, int depth, bool escapes) {
-  if (depth > kMaxPlainDepth) return false;
-  simdjson::dom::object object;
-  simdjson::dom::array array;
-  double number = 0;
-  std::string_view text;
-  switch (element.type()) {
-    case simdjson::dom::element_type::OBJECT:
-      if (element.get_object().get(object)) return false;
-      for (const auto field : object) {
-        if (escapes && holds_nul(field.key)) return false;
-        if (!plain_tree(field.value, depth + 1, escapes)) return false;
-      }
-      return true;
-    case simdjson::dom::element_type::ARRAY:
-      if (element.get_array().get(array)) return false;
-      for (const auto item : array) {
-        if (!plain_tree(item, depth + 1, escapes)) return false;
-      }
-      return true;
-    case simdjson::dom::element_type::DOUBLE: return !element.get_double().get(number) && number != 0.0;
-    case simdjson::dom::element_type::STRING: return !escapes || (!element.get_string().get(text) && !holds_nul(text));
-    default:  // integers, true, false, null
-      return true;
+// Empty when `value` may be a record's key; else why not.
+std::string key_problem(std::string_view key_name, std::string_view value) {
+  if (value.empty()) return "key field \"" + std::string(key_name) + "\" is empty";
+  if (value.size() > kMaxKeyBytes) {
+    return "key field \"" + std::string(key_name) + "\" is longer than " + std::to_string(kMaxKeyBytes) + " bytes";
   }
-}
-
-bool plain(std::string_view raw, simdjson::dom::element root) {
-  return raw.size() <= kMaxPlainBytes && plain_tree(root, 0, std::memchr(raw.data(), '\\', raw.size()) != nullptr);
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return "key field \"" + std::string(key_name) + "\" contains control characters";
+  }
+  return {};
 }
 
 }  // namespace
 
 struct RecordParser::Impl {
-  Impl(KeyField field, bool mark) : key_name(key_field_name(field)), mark_plain_json(mark) {}
+  Impl(KeyField field, bool leave) : key_name(key_field_name(field)), leave_json_to_store(leave) {}
 
-  // Empty when the element is a good record (then `key` and `is_plain` are set). simdjson
-  // reads up to SIMDJSON_PADDING bytes past the end, so `raw` must have that
-  // much capacity beyond its size.
-  std::string check(const std::string& raw, std::string& key, bool& is_plain) {
+  // Both read up to SIMDJSON_PADDING bytes past the end of `raw`, so it must
+  // have that much capacity beyond its size.
+
+  // Empty when the element is a good record (then `key` is set).
+  std::string check(const std::string& raw, std::string& key) {
     simdjson::dom::element root;
-    if (auto error = parser.parse(raw.data(), raw.size(), false).get(root); error) {
+    if (auto error = dom.parse(raw.data(), raw.size(), false).get(root); error) {
       if (error == simdjson::UTF8_ERROR) return "invalid UTF-8";
       return std::string("malformed JSON: ") + simdjson::error_message(error);
     }
@@ -67,26 +42,34 @@ struct RecordParser::Impl {
     if (object.at_key(key_name).get(field)) return "no key field \"" + std::string(key_name) + "\"";
     std::string_view value;
     if (field.get_string().get(value)) return "key field \"" + std::string(key_name) + "\" is not a string";
-    if (value.empty()) return "key field \"" + std::string(key_name) + "\" is empty";
-    if (value.size() > kMaxKeyBytes) {
-      return "key field \"" + std::string(key_name) + "\" is longer than " + std::to_string(kMaxKeyBytes) + " bytes";
-    }
-    for (const char c : value) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) return "key field \"" + std::string(key_name) + "\" contains control characters";
-    }
+    if (std::string reason = key_problem(key_name, value); !reason.empty()) return reason;
     key.assign(value);
-    is_plain = mark_plain_json && plain(raw, root);
     return {};
   }
 
+  // The key alone, On Demand: stage 1 (which validates all the UTF-8) and
+  // the fields up to the key, no tree. False when that does not find a good
+  // key, whatever the reason: check() then tells why.
+  bool read_key_only(const std::string& raw, std::string& key) {
+    simdjson::ondemand::document doc;
+    if (on_demand.iterate(raw.data(), raw.size(), raw.capacity()).get(doc)) return false;
+    simdjson::ondemand::object object;
+    if (doc.get_object().get(object)) return false;
+    std::string_view value;
+    if (object.find_field_unordered(key_name).get_string().get(value)) return false;
+    if (!key_problem(key_name, value).empty()) return false;
+    key.assign(value);
+    return true;
+  }
+
   std::string_view key_name;
-  bool mark_plain_json;
-  simdjson::dom::parser parser;
+  bool leave_json_to_store;
+  simdjson::dom::parser dom;
+  simdjson::ondemand::parser on_demand;
 };
 
-RecordParser::RecordParser(KeyField key_field, bool mark_plain_json)
-    : impl_(std::make_unique<Impl>(key_field, mark_plain_json)) {}
+RecordParser::RecordParser(KeyField key_field, bool leave_json_to_store)
+    : impl_(std::make_unique<Impl>(key_field, leave_json_to_store)) {}
 RecordParser::~RecordParser() = default;
 RecordParser::RecordParser(RecordParser&&) noexcept = default;
 RecordParser& RecordParser::operator=(RecordParser&&) noexcept = default;
@@ -97,21 +80,17 @@ void RecordParser::parse(std::string_view raw, std::uint64_t ordinal, RecordBatc
   owned.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
   owned.assign(raw);
   std::string key;
-  bool is_plain = false;
-  std::string reason = impl_->check(owned, key, is_plain);
+  batch.raw_bytes += raw.size();
+  if (impl_->leave_json_to_store && impl_->read_key_only(owned, key)) {
+    batch.records.push_back(Record{ordinal, std::move(key), std::move(owned), /*left_to_store=*/true});
+    return;
+  }
+  std::string reason = impl_->check(owned, key);
   if (reason.empty()) {
-    batch.records.push_back(Record{ordinal, std::move(key), std::move(owned), is_plain});
+    batch.records.push_back(Record{ordinal, std::move(key), std::move(owned)});
   } else {
     batch.quarantined.push_back(Quarantined{ordinal, std::move(reason), std::move(owned)});
   }
-  batch.raw_bytes += raw.size();
-}
-
-bool is_plain_json(std::string_view json) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(simdjson::padded_string(json)).get(root)) return false;
-  return plain(json, root);
 }
 
 }  // namespace gb::records

@@ -38,10 +38,12 @@ class Landing {
   // writer, more for a server or an object store.
   virtual int max_concurrent_landings() const { return 1; }
 
-  // Whether land() reads Record::plain_json (records::RecordParser) to skip
-  // a check of its own. The pipeline has records marked only for a store
-  // that reads the mark: marking walks each record once more.
-  virtual bool reads_plain_json() const { return false; }
+  // Whether land() judges records' JSON itself: it lands a record the
+  // parser left to it (Record::left_to_store) as it is, and when the store
+  // refuses one it reads the chunk's source again (BatchSource::rewind) to
+  // land the chunk with every record checked. The pipeline then parses
+  // records for their key alone, and keeps a chunk's batches until it lands.
+  virtual bool judges_json() const { return false; }
 
   // The most memory max_concurrent_landings() land() calls hold at once
   // besides their sources' batches (a page cache, COPY and upload

@@ -120,6 +120,73 @@ TEST_P(PostgresLanding, WhatJsonbRefusesIsQuarantinedRawAndTheChunkLands) {
   EXPECT_EQ(sink_->read_landed_keys("job-1")->quarantined, 5u);
 }
 
+// Records the parser left to the store (Record::left_to_store) go out
+// unchecked; when jsonb refuses one, the chunk lands again from its rewound
+// source with every record checked, and each refused one is quarantined with
+// the same reason as if it had been checked first.
+TEST_P(PostgresLanding, WhatJsonbRefusesOfRecordsLeftToItIsQuarantinedToo) {
+  auto batches = make_batches("c1", 0, 20, 8);
+  for (auto& b : batches)
+    for (auto& rec : b.records) rec.left_to_store = true;
+  const std::string nul_escape = "{\"id\":\"c1-key-3\",\"t\":\"a\\u0000b\"}";
+  const std::string no_value = "{\"id\":\"c1-key-9\",\"n\":[1,,2]}";
+  const std::string too_large = "{\"id\":\"c1-key-10\",\"n\":1e999999}";
+  const std::string large_enough = "{\"id\":\"c1-key-11\",\"n\":1e999}";  // numeric holds it
+  batches[0].records[3].raw = nul_escape;
+  batches[1].records[1].raw = no_value;
+  batches[1].records[2].raw = too_large;
+  batches[1].records[3].raw = large_enough;
+  VectorSource source(batches);
+  source.allow_rewind();
+  auto landed = sink_->land({"job-1", "c1", "users"}, source, 1, std::nullopt);
+  ASSERT_TRUE(landed.ok()) << landed.error().describe();
+  EXPECT_EQ(source.rewinds(), 1);
+  EXPECT_EQ(landed->records, 17u);
+  EXPECT_EQ(landed->quarantined, 3u);
+
+  Reader r(url_);
+  std::vector<std::string> expected;
+  for (const auto& key : keys_of(batches))
+    if (key != "c1-key-3" && key != "c1-key-9" && key != "c1-key-10") expected.push_back(key);
+  EXPECT_EQ(r.keys("job-1"), sorted(expected));
+  EXPECT_EQ(r.raw("job-1", "c1", 3), nul_escape);
+  EXPECT_EQ(r.raw("job-1", "c1", 9), no_value);
+  EXPECT_EQ(r.raw("job-1", "c1", 10), too_large);
+  EXPECT_EQ(r.one("SELECT reason FROM quarantine WHERE ordinal = 3"),
+            "postgresql jsonb refuses the record: \\u0000 escape (jsonb cannot hold NUL)");
+  EXPECT_EQ(r.one("SELECT reason FROM quarantine WHERE ordinal = 9").rfind("postgresql jsonb refuses the record: ", 0),
+            0u);
+  EXPECT_EQ(r.one("SELECT payload->>'n' FROM records WHERE ordinal = 11"), r.one("SELECT 1e999::numeric::text"));
+  EXPECT_EQ(r.rows("SELECT records, quarantined FROM chunks"), (std::vector<std::vector<std::string>>{{"17", "3"}}));
+
+  // Nothing refused: landed in one go.
+  VectorSource clean(make_batches("c2", 0, 20, 8));
+  clean.allow_rewind();
+  auto second = sink_->land({"job-1", "c2", "users"}, clean, 1, std::nullopt);
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_EQ(clean.rewinds(), 0);
+  EXPECT_EQ(second->records, 20u);
+}
+
+// A source that cannot be read again: the refusal fails the landing, which
+// leaves nothing behind, and the chunk is still to land.
+TEST_P(PostgresLanding, ARefusedRecordFromASourceReadOnceFailsTheLandingCleanly) {
+  auto batches = make_batches("c1", 0, 20, 8);
+  for (auto& b : batches)
+    for (auto& rec : b.records) rec.left_to_store = true;
+  batches[1].records[1].raw = "{\"id\":\"c1-key-9\",\"n\":[1,,2]}";
+  VectorSource source(batches);
+  auto landed = sink_->land({"job-1", "c1", "users"}, source, 1, std::nullopt);
+  ASSERT_FALSE(landed.ok());
+  EXPECT_NE(landed.error().message.find("SQLSTATE 22P02"), std::string::npos) << landed.error().describe();
+  Reader r(url_);
+  EXPECT_EQ(r.count("SELECT count(*) FROM records"), 0);
+  EXPECT_EQ(r.count("SELECT count(*) FROM chunks WHERE state = 'landed'"), 0);
+  auto landed_now = sink_->is_landed({"job-1", "c1", "users"});
+  ASSERT_TRUE(landed_now.ok());
+  EXPECT_FALSE(*landed_now);
+}
+
 // A quarantined record too large to hold (records::LargeBytes) is streamed.
 class StringBytes final : public records::LargeBytes {
  public:

@@ -55,7 +55,15 @@ class VectorSource final : public sinks::BatchSource {
     batch = batches_[index_++];
     return true;
   }
+  bool rewind(RecordBatch& /*lent*/) override {
+    if (!rewindable_) return false;
+    index_ = 0;
+    ++rewinds_;
+    return true;
+  }
+  void allow_rewind() { rewindable_ = true; }
   int calls() const { return calls_; }
+  int rewinds() const { return rewinds_; }
 
  private:
   std::vector<RecordBatch> batches_;
@@ -64,6 +72,8 @@ class VectorSource final : public sinks::BatchSource {
   std::function<void()> hook_;
   std::size_t index_ = 0;
   int calls_ = 0;
+  bool rewindable_ = false;
+  int rewinds_ = 0;
 };
 
 // `count` records of `chunk` with ordinals from `first`, `per_batch` a batch;

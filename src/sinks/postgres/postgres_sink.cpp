@@ -152,6 +152,13 @@ std::string num(std::uint64_t v) {
   return std::to_string(v);
 }
 
+// Whether a COPY that failed with `sqlstate` failed on a value in it: a data
+// exception (22: jsonb's "invalid input syntax", an unsupported \u0000, bad
+// UTF-8, a number out of range) or a limit (54: nesting too deep).
+bool refused_a_value(std::string_view sqlstate) {
+  return sqlstate.starts_with("22") || sqlstate.starts_with("54");
+}
+
 // Adds `kind: ` context to an error from a landing: which chunk.
 Error about_chunk(Error error, const ChunkRef& chunk) {
   error.message += fmt::format(" (job {}, chunk {})", chunk.job_id, chunk.chunk_id);
@@ -168,12 +175,22 @@ struct PostgresSink::Impl {
   Impl(const PostgresSettings& s, int capacity)
       : settings(s), shown_url(redacted_postgres_url(s.url)), pool(s.url, capacity) {}
 
-  // One landing on one connection: the COPY state of the records stream.
+  // What one land() carries from its first try to a second: the batch the
+  // source lent (taken back by a rewind), and whether records went out
+  // unchecked, for jsonb to judge.
+  struct Tries {
+    records::RecordBatch batch;
+    bool check_every_record = false;
+    bool left_to_jsonb = false;
+  };
+
+  // One try of a landing on one connection: the COPY state of the records stream.
   struct Landing {
     Connection& conn;
     const ChunkRef& chunk;
     PostgresCopyFormat format;
     std::string records_sql;
+    Tries& tries;
     std::string buffer;
     bool records_open = false;
     LandResult result;
@@ -234,8 +251,9 @@ struct PostgresSink::Impl {
     return l.conn.copy_end();
   }
 
-  // One batch: records jsonb takes go to the open records COPY; those it
-  // would refuse, with the parser's quarantined ones, to the quarantine.
+  // One batch: records left to jsonb, and those the check finds jsonb
+  // takes, go to the open records COPY; those it would refuse, with the
+  // parser's quarantined ones, to the quarantine.
   static Status write_batch(Landing& l, const records::RecordBatch& batch) {
     std::vector<std::pair<const records::Record*, std::string>> refused;
     for (const auto& rec : batch.records) {
@@ -243,13 +261,9 @@ struct PostgresSink::Impl {
       std::optional<std::string> why;
       if (!detail::pg::valid_pg_text(rec.key)) {
         why = "record key is not valid UTF-8 text";
-      } else if (!rec.plain_json) {
-        // Plain JSON (records/record_parser.hpp) skips this: jsonb refuses
-        // nothing in it. Its grammar and UTF-8 are simdjson's strict ones, a
-        // lone surrogate escape does not parse, no string holds a NUL, and a
-        // non-zero double within kMaxPlainBytes cannot exceed numeric's
-        // digits (a scale past 16383 would round it to zero).
-        // fuzz_jsonb_check holds the two together.
+      } else if (rec.left_to_store && !l.tries.check_every_record) {
+        l.tries.left_to_jsonb = true;  // jsonb judges it: land() handles a refusal
+      } else {
         why = detail::pg::jsonb_refusal(rec.raw);
       }
       if (why) {
@@ -269,20 +283,19 @@ struct PostgresSink::Impl {
   }
 
   static Status write_all(Landing& l, BatchSource& source) {
-    records::RecordBatch batch;
     for (;;) {
       // No clear() here: next() clears (BatchSource's contract), and a source
       // may lend its own storage by swapping it in.
-      auto more = source.next(batch);
+      auto more = source.next(l.tries.batch);
       if (!more) return std::move(more).error();
       if (!*more) break;
-      if (auto written = write_batch(l, batch); !written) return written;
+      if (auto written = write_batch(l, l.tries.batch); !written) return written;
     }
     return close_records(l);
   }
 
-  Result<LandResult> land_ledger_first(Connection& conn, const ChunkRef& chunk, BatchSource& source, int attempts,
-                                       const std::optional<std::string>& next_cursor) {
+  Result<LandResult> land_ledger_first(Connection& conn, const ChunkRef& chunk, BatchSource& source, Tries& tries,
+                                       int attempts, const std::optional<std::string>& next_cursor) {
     auto tx = Transaction::begin(conn);
     if (!tx) return std::move(tx).error();
     auto claimed =
@@ -293,8 +306,9 @@ struct PostgresSink::Impl {
       skipped.already_landed = true;
       return skipped;  // rolled back: nothing was written
     }
-    Landing l{conn,  chunk, settings.copy_format, detail::pg::copy_records_sql("records", settings.copy_format), {},
-              false, {}};
+    Landing l{
+        conn,  chunk, settings.copy_format, detail::pg::copy_records_sql("records", settings.copy_format), tries, {},
+        false, {}};
     if (auto written = write_all(l, source); !written) return std::move(written).error();
     auto counted = conn.query(
         kFillCounts,
@@ -305,8 +319,8 @@ struct PostgresSink::Impl {
     return l.result;
   }
 
-  Result<LandResult> land_staging(Connection& conn, const ChunkRef& chunk, BatchSource& source, int attempts,
-                                  const std::optional<std::string>& next_cursor) {
+  Result<LandResult> land_staging(Connection& conn, const ChunkRef& chunk, BatchSource& source, Tries& tries,
+                                  int attempts, const std::optional<std::string>& next_cursor) {
     if (!conn.has_staging) {
       if (auto made = conn.exec(kMakeStaging); !made) return std::move(made).error();
       conn.has_staging = true;
@@ -318,8 +332,9 @@ struct PostgresSink::Impl {
     auto state = conn.query(kChunkState, {chunk.job_id, chunk.chunk_id}, "look up chunk");
     if (!state) return std::move(state).error();
     if (PQntuples(state->get()) == 1 && text_at(state->get(), 0, 0) == "landed") return skipped;
-    Landing l{conn,  chunk, settings.copy_format, detail::pg::copy_records_sql("gb_staging", settings.copy_format), {},
-              false, {}};
+    Landing l{
+        conn,  chunk, settings.copy_format, detail::pg::copy_records_sql("gb_staging", settings.copy_format), tries, {},
+        false, {}};
     if (auto written = write_all(l, source); !written) return std::move(written).error();
     if (auto moved = conn.exec(kFromStaging); !moved) return std::move(moved).error();
     auto ledger = conn.query(kUpsertLanded,
@@ -381,9 +396,25 @@ Result<LandResult> PostgresSink::land(const ChunkRef& chunk, BatchSource& source
   if (auto job = (*lease)->query(kEnsureJob, {chunk.job_id}, "record job"); !job) {
     return about_chunk(std::move(job).error(), chunk);
   }
-  auto landed = impl_->settings.landing == PostgresLandingMode::kLedgerFirst
-                    ? impl_->land_ledger_first(**lease, chunk, source, attempts, next_cursor)
-                    : impl_->land_staging(**lease, chunk, source, attempts, next_cursor);
+  Impl::Tries tries;
+  const auto land_once = [&] {
+    return impl_->settings.landing == PostgresLandingMode::kLedgerFirst
+               ? impl_->land_ledger_first(**lease, chunk, source, tries, attempts, next_cursor)
+               : impl_->land_staging(**lease, chunk, source, tries, attempts, next_cursor);
+  };
+  auto landed = land_once();
+  // jsonb refused a record left to it (its transaction has rolled back):
+  // once more from the start, checking every record first, so that each one
+  // it refuses goes to the quarantine.
+  if (!landed && tries.left_to_jsonb && refused_a_value((*lease)->copy_error_state()) && source.rewind(tries.batch)) {
+    log::info("jsonb refused a record; landing the chunk again with every record checked")
+        .field("job_id", chunk.job_id)
+        .field("chunk_id", chunk.chunk_id)
+        .field("sqlstate", (*lease)->copy_error_state())
+        .emit();
+    tries.check_every_record = true;
+    landed = land_once();
+  }
   if (!landed) return about_chunk(std::move(landed).error(), chunk);
   if (!landed->already_landed) {
     log::debug("chunk landed")

@@ -52,10 +52,13 @@ std::string redacted_postgres_url(std::string_view url);
 // costs a retry of the chunk's transaction, never a record: what a failed
 // attempt wrote is rolled back.
 //
-// Records jsonb would refuse (a \u0000 escape, invalid UTF-8, invalid JSON a
-// lenient parser let through, numbers out of numeric's range) are found
-// before the COPY and kept raw in the quarantine with the reason; they count
-// as quarantined, and the chunk still lands.
+// Records jsonb refuses (a \u0000 escape, invalid UTF-8, invalid JSON,
+// numbers out of numeric's range) are kept raw in the quarantine with the
+// reason; they count as quarantined, and the chunk still lands. jsonb itself
+// judges the records left to the store (Record::left_to_store); when it
+// refuses one, the transaction is rolled back and the chunk lands again from
+// its rewound source, every record checked before the COPY (jsonb_check.hpp)
+// so that each refused one goes to the quarantine.
 class PostgresSink final : public StateStore, public Landing {
  public:
   // Connects once, creates or migrates the schema (under an advisory lock,
@@ -88,7 +91,7 @@ class PostgresSink final : public StateStore, public Landing {
   Result<LandResult> land(const ChunkRef& chunk, BatchSource& source, int attempts,
                           const std::optional<std::string>& next_cursor) override;
   int max_concurrent_landings() const override;
-  bool reads_plain_json() const override { return true; }
+  bool judges_json() const override { return true; }
   // Per landing connection: the COPY piece being filled and libpq's buffers.
   std::uint64_t memory_bytes() const override;
   Result<LandedKeys> read_landed_keys(const std::string& job_id) override;

@@ -208,25 +208,25 @@ TEST(ChunkParser, FiftyMegabyteChunkInBoundedBatches) {
   EXPECT_LT(max_buffered, 16u * 1024);
 }
 
-// Marking plain JSON costs a walk of each record: only a store that reads
-// the mark (sinks::Landing::reads_plain_json) asks for it.
-TEST(ChunkParser, MarksPlainJsonOnlyWhenAsked) {
-  const std::string body = R"([{"id":"a","n":1},{"id":"b","s":"x\u0000"}])";
-  for (const bool mark : {false, true}) {
+// Only a store that judges JSON itself (sinks::Landing::judges_json) has
+// records left to it.
+TEST(ChunkParser, LeavesJsonToTheStoreOnlyWhenAsked) {
+  const std::string body = R"([{"id":"a","n":1},{"id":"b","n":[1,,2]}])";
+  for (const bool leave : {false, true}) {
     Collected c;
     ChunkParserSettings settings;
-    settings.mark_plain_json = mark;
+    settings.leave_json_to_store = leave;
     ChunkParser parser(settings, collect(c));
     ASSERT_TRUE(parser.feed(body).ok());
     ASSERT_TRUE(parser.finish().ok());
-    ASSERT_EQ(c.records.size(), 2u);
-    EXPECT_EQ(c.records[0].plain_json, mark);
-    EXPECT_FALSE(c.records[1].plain_json);  // a NUL: never plain
+    ASSERT_EQ(c.records.size(), leave ? 2u : 1u);
+    for (const auto& r : c.records) EXPECT_EQ(r.left_to_store, leave);
+    EXPECT_EQ(c.quarantined.size(), leave ? 0u : 1u);
 
-    const auto page = parse_page(R"({"users":[{"id":"a"}]})", "users", KeyField::kId, 0, mark);
+    const auto page = parse_page(R"({"users":[{"id":"a"}]})", "users", KeyField::kId, 0, leave);
     ASSERT_TRUE(page.ok());
     ASSERT_EQ(page->records.size(), 1u);
-    EXPECT_EQ(page->records[0].plain_json, mark);
+    EXPECT_EQ(page->records[0].left_to_store, leave);
   }
 }
 

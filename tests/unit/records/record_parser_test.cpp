@@ -9,15 +9,16 @@ namespace {
 
 struct Outcome {
   bool landed = false;
-  bool plain = false;
+  bool left_to_store = false;
   std::string key;
   std::string reason;
   std::string raw;
   std::uint64_t ordinal = 0;
 };
 
-Outcome parse(std::string_view raw, KeyField field = KeyField::kId, std::uint64_t ordinal = 0) {
-  RecordParser parser(field, /*mark_plain_json=*/true);
+Outcome parse(std::string_view raw, KeyField field = KeyField::kId, std::uint64_t ordinal = 0,
+              bool leave_json_to_store = false) {
+  RecordParser parser(field, leave_json_to_store);
   RecordBatch batch;
   parser.parse(raw, ordinal, batch);
   EXPECT_EQ(batch.records.size() + batch.quarantined.size(), 1u);
@@ -25,7 +26,7 @@ Outcome parse(std::string_view raw, KeyField field = KeyField::kId, std::uint64_
   Outcome out;
   if (!batch.records.empty()) {
     out.landed = true;
-    out.plain = batch.records[0].plain_json;
+    out.left_to_store = batch.records[0].left_to_store;
     out.key = batch.records[0].key;
     out.raw = batch.records[0].raw;
     out.ordinal = batch.records[0].ordinal;
@@ -62,29 +63,43 @@ TEST(RecordParser, NulEscapeInAValueLandsUnchanged) {
   EXPECT_EQ(out.key, "k");
 }
 
-// What a store may land unchecked (record_parser.hpp), and what it must check.
-TEST(RecordParser, MarksPlainJsonOnlyWhereNoStoreCanRefuseIt) {
-  EXPECT_TRUE(parse(R"({"id":"k","n":[1,-2,0,1.5e-300,"x\"y\u00e9"],"o":{"t":true,"f":null}})").plain);
-  EXPECT_TRUE(parse(R"({"id":"k","s":"\\u0000 is text here"})").plain);  // an escaped backslash, no NUL
+Outcome parse_key_only(std::string_view raw, KeyField field = KeyField::kId) {
+  return parse(raw, field, 0, /*leave_json_to_store=*/true);
+}
 
-  EXPECT_FALSE(parse(R"({"id":"k","note":"a\u0000b"})").plain);
-  EXPECT_FALSE(parse(R"({"id":"k","a\u0000b":1})").plain);  // in a key
-  EXPECT_FALSE(parse(R"({"id":"k","t":0e-99999})").plain);  // a scale no numeric holds
-  EXPECT_FALSE(parse(R"({"id":"k","t":1e-20000})").plain);  // the same, rounded to zero
-  EXPECT_FALSE(parse(R"({"id":"k","t":0.0})").plain);       // zero doubles are checked, whatever they hide
-  EXPECT_FALSE(parse(R"({"id":"k","t":-0.0})").plain);
-
-  const std::string large = R"({"id":"k","pad":")" + std::string(kMaxPlainBytes, 'x') + R"("})";
-  const auto out = parse(large);
+// For a store that judges JSON itself: the key and the UTF-8 are checked,
+// the rest is left to the store, and what is quarantined gets the reason
+// the full check gives.
+TEST(RecordParser, LeftToTheStoreOnlyTheKeyAndTheUtf8AreChecked) {
+  const std::string good = R"({"n":[1,{"id":"inner"}],"id":"a\"b","x":1.5e+2})";
+  const auto out = parse_key_only(good);
   ASSERT_TRUE(out.landed) << out.reason;
-  EXPECT_FALSE(out.plain);
+  EXPECT_TRUE(out.left_to_store);
+  EXPECT_EQ(out.key, "a\"b");
+  EXPECT_EQ(out.raw, good);
+  EXPECT_EQ(parse_key_only(good, KeyField::kConversationId).reason, "no key field \"conversationId\"");
+  EXPECT_FALSE(parse(good).left_to_store);  // the full check leaves nothing to the store
 
-  // The root is at depth 0: here 1 sits at kMaxPlainDepth, then one deeper.
-  const std::string deepest = std::string(kMaxPlainDepth, '[') + "1" + std::string(kMaxPlainDepth, ']');
-  EXPECT_TRUE(is_plain_json(deepest));
-  EXPECT_FALSE(is_plain_json("[" + deepest + "]"));
-
-  EXPECT_FALSE(is_plain_json(R"({"a":1)"));  // not JSON
+  // Values not read on the way to the key, or after it: the store's to refuse.
+  for (const char* raw : {R"({"id":"a","n":[1,,2]})", R"({"n":[1,,2],"id":"a"})", R"({"id":"a","n":01})",
+                          R"({"id":"a","s":"a\u0000b"})", R"({"id":"a","n":1e999})"}) {
+    const auto left = parse_key_only(raw);
+    EXPECT_TRUE(left.landed && left.left_to_store) << raw;
+  }
+  // Invalid UTF-8 anywhere, JSON too malformed to find the key in and bad
+  // keys are quarantined with the full check's reason.
+  for (const std::string& raw :
+       {std::string("{\"id\":\"a\",\"s\":\"\xff\xfe\"}"), std::string("{\"id\":\"a\",\"s\":\"\xed\xa0\x80\"}"),
+        std::string(R"({id:"a"})"), std::string(R"({"id":"a"} x)"), std::string("[1]"), std::string(R"({"x":1})"),
+        std::string(R"({"id":12})"), std::string(R"({"id":""})"), std::string(R"({"id":"a\u0000b"})"),
+        std::string(R"({"id":"a\nb"})"), "{\"id\":\"" + std::string(kMaxKeyBytes + 1, 'k') + "\"}"}) {
+    const auto full = parse(raw);
+    const auto left = parse_key_only(raw);
+    ASSERT_FALSE(full.landed) << raw;
+    EXPECT_FALSE(left.landed) << raw;
+    EXPECT_EQ(left.reason, full.reason) << raw;
+    EXPECT_EQ(left.raw, raw);
+  }
 }
 
 TEST(RecordParser, UnusualValidUnicodeLands) {

@@ -111,6 +111,7 @@ Result<ResultHandle> Connection::query(const char* sql, const std::vector<std::o
 
 Status Connection::copy_begin(const std::string& sql, std::string_view what) {
   copy_what_ = std::string(what);
+  copy_error_state_.clear();
   ResultHandle res(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(res.get()) != PGRES_COPY_IN) return pg_error(conn_.get(), res.get(), what);
   in_copy_ = true;
@@ -131,7 +132,10 @@ Status Connection::copy_end() {
   Status status = ok_status();
   // Drain every result: the COPY's, and nothing else.
   while (ResultHandle res{PQgetResult(conn_.get())}) {
-    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK && status) status = pg_error(conn_.get(), res.get(), copy_what_);
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK && status) {
+      status = pg_error(conn_.get(), res.get(), copy_what_);
+      copy_error_state_ = sqlstate(res.get());
+    }
   }
   return status;
 }

@@ -69,6 +69,9 @@ class Connection {
   Status copy_end();
   void copy_abort();
   bool in_copy() const { return in_copy_; }
+  // The SQLSTATE of the error that ended the last COPY at copy_end(), ""
+  // when there was none; class 22 when the server refused a value in it.
+  const std::string& copy_error_state() const { return copy_error_state_; }
 
   // Per-connection flag for the landing's temporary staging table.
   bool has_staging = false;
@@ -77,6 +80,7 @@ class Connection {
   explicit Connection(ConnHandle conn) : conn_(std::move(conn)) {}
   ConnHandle conn_;
   std::string copy_what_;
+  std::string copy_error_state_;
   bool in_copy_ = false;
 };
 
