@@ -26,8 +26,8 @@ std::string key_problem(std::string_view key_name, std::string_view value) {
 struct RecordParser::Impl {
   Impl(KeyField field, bool leave) : key_name(key_field_name(field)), leave_json_to_store(leave) {}
 
-  // Both read up to SIMDJSON_PADDING bytes past the end of `raw`, so it must
-  // have that much capacity beyond its size.
+  // check() and read_key_only() both read up to SIMDJSON_PADDING bytes past
+  // the end of `raw`, so it must have that much capacity beyond its size.
 
   // Empty when the element is a good record (then `key` is set).
   std::string check(const std::string& raw, std::string& key) {
